@@ -1,0 +1,5 @@
+"""/api/openapi routes (being built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("openapi", __name__)

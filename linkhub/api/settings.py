@@ -1,0 +1,5 @@
+"""/api/settings routes (being built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("settings", __name__)

@@ -1,0 +1,113 @@
+"""create_app(overrides): config -> db -> extensions -> blueprints -> error handlers.
+No side effects beyond opening the database: no scheduler, no threads, no migrations."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_wtf.csrf import CSRFProtect
+
+from linkhub import auth, config, db, errors, idempotency, ratelimit, secretfile
+from linkhub.clientip import client_ip
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _asset_dir(name: str) -> str:
+    """templates/ and static/ sit inside the package when installed, beside it in a checkout."""
+    installed = PACKAGE_DIR / name
+    return str(installed if installed.is_dir() else PACKAGE_DIR.parent / name)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    settings = config.load(overrides)
+    app = Flask("linkhub", template_folder=_asset_dir("templates"),
+                static_folder=_asset_dir("static"), static_url_path="/static")
+    secrets = secretfile.load_or_create(settings["DATA_DIR"])
+    secure = settings["SECURE_COOKIES"].lower()
+    app.config.update(
+        LINKHUB=settings,
+        LINKHUB_SECRETS=secrets,
+        SECRET_KEY=secrets["session_key"],
+        MAX_CONTENT_LENGTH=settings["MAX_BODY_BYTES"],
+        MAX_FORM_MEMORY_SIZE=settings["MAX_BODY_BYTES"],
+        SESSION_COOKIE_NAME="linkhub_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=(secure == "on" or (secure == "auto" and
+                                                  settings["BASE_URL"].startswith("https:"))),
+        PERMANENT_SESSION_LIFETIME=timedelta(days=settings["SESSION_DAYS"]),
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_HEADERS=["X-CSRF-Token", "X-CSRFToken"],
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False
+    logging.getLogger("linkhub").setLevel(settings["LOG_LEVEL"].upper())
+
+    database = db.open_database(db.db_path(settings["DATA_DIR"]))
+    app.extensions["linkhub.db"] = database
+    ratelimit.init_app(app)
+    csrf = CSRFProtect(app)
+
+    _install_request_hooks(app)
+    errors.register(app)
+
+    from linkhub.api import api_bp
+    from linkhub.dashboard import dashboard_bp
+    from linkhub.public import public_bp
+
+    csrf.exempt(api_bp)  # /api checks CSRF itself, only for session-authenticated writes
+    app.register_blueprint(api_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(public_bp)
+    return app
+
+
+def _install_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _begin() -> Response | None:
+        incoming = request.headers.get("X-Request-Id", "")
+        g.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        g.client_ip = client_ip(request.environ, app.config["LINKHUB"]["TRUSTED_PROXIES"])
+        if request.endpoint == "static":
+            return None
+        app.extensions["linkhub.db"].connect(reuse_if_open=True)
+        is_api = errors.wants_json()
+        if is_api:
+            g.rate_window = None
+        try:
+            auth.load_principal()
+        except errors.ApiError:
+            if is_api:  # a rejected credential still counts against the caller's IP
+                ratelimit.check_api_request(auth.principal_key(),
+                                            app.config["LINKHUB"]["RATE_LIMIT_ANONYMOUS"])
+            raise
+        if is_api:
+            settings = app.config["LINKHUB"]
+            rule = (settings["RATE_LIMIT_API"] if g.auth_via
+                    else settings["RATE_LIMIT_ANONYMOUS"])
+            ratelimit.check_api_request(auth.principal_key(), rule)
+            if request.url_rule is not None:
+                auth.check_csrf()
+                return idempotency.before()
+        return None
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        response.headers["X-Request-Id"] = getattr(g, "request_id", None) or uuid.uuid4().hex
+        if errors.wants_json():
+            response = idempotency.after(response)
+            response = ratelimit.add_headers(response)
+            response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if "dashboard" in request.blueprints:
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,34 @@
+"""The server-rendered dashboard under /app: each feature's pages are a child blueprint listed
+here. Pages bind a form, call the same services as the API, and render."""
+
+from flask import Blueprint
+
+from linkhub.dashboard import accounts, home, workspaces
+
+dashboard_bp = Blueprint("dashboard", __name__, url_prefix="/app")
+
+CHILDREN = (home.bp, accounts.bp, workspaces.bp)
+
+for child in CHILDREN:
+    dashboard_bp.register_blueprint(child)
+
+
+@dashboard_bp.app_context_processor
+def _shell_context() -> dict:
+    """What the layout needs: the signed-in user, their workspaces, the current one, the nav."""
+    from flask import g
+
+    from linkhub.services.workspaces import workspaces_of
+
+    user = g.get("user") if g.get("auth_via") == "session" else None
+    return {
+        "current_user": user,
+        "current_workspace": g.get("workspace") if user else None,
+        "my_workspaces": workspaces_of(user) if user else [],
+        "role": g.get("role"),
+        "nav_items": NAV_ITEMS,
+    }
+
+
+# Later modules append {"endpoint": ..., "label": ...} for their pages (links, analytics, ...).
+NAV_ITEMS: list[dict[str, str]] = []

@@ -1,0 +1,5 @@
+"""Dashboard accounts pages (being built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("accounts", __name__)

@@ -1,0 +1,5 @@
+"""Dashboard workspaces pages (being built)."""
+
+from flask import Blueprint
+
+bp = Blueprint("workspaces", __name__)
