@@ -12,8 +12,10 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from linkhub import auth, config, db, errors, idempotency, ratelimit, secretfile
+from linkhub.redirect import cache as link_cache
 from linkhub.clientip import client_ip
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -54,6 +56,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     database = db.open_database(db.db_path(settings["DATA_DIR"]))
     app.extensions["linkhub.db"] = database
     ratelimit.init_app(app)
+    link_cache.init_app(app)
     csrf = CSRFProtect(app)
 
     _install_request_hooks(app)
@@ -62,11 +65,20 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from linkhub.api import api_bp
     from linkhub.dashboard import dashboard_bp
     from linkhub.public import public_bp
+    from linkhub.wellknown import wellknown_bp
 
-    csrf.exempt(api_bp)  # /api checks CSRF itself, only for session-authenticated writes
     app.register_blueprint(api_bp)
+    # /api checks CSRF itself, only for session-authenticated writes. flask-wtf matches the
+    # request's own (nested, "api.auth") blueprint, so every child is exempted, not just api_bp.
+    for name, blueprint in app.blueprints.items():
+        if name == "api" or name.startswith("api."):
+            csrf.exempt(blueprint)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(wellknown_bp)
+    from linkhub.redirect.views import install as install_redirects
+
+    install_redirects(app)
     return app
 
 
@@ -74,7 +86,7 @@ def _install_request_hooks(app: Flask) -> None:
     @app.before_request
     def _begin() -> Response | None:
         incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if _REQUEST_ID_RE.fullmatch(incoming) else uuid.uuid4().hex
         g.client_ip = client_ip(request.environ, app.config["LINKHUB"]["TRUSTED_PROXIES"])
         if request.endpoint == "static":
             return None
@@ -94,6 +106,8 @@ def _install_request_hooks(app: Flask) -> None:
             rule = (settings["RATE_LIMIT_API"] if g.auth_via
                     else settings["RATE_LIMIT_ANONYMOUS"])
             ratelimit.check_api_request(auth.principal_key(), rule)
+            if (request.content_length or 0) > app.config["MAX_CONTENT_LENGTH"]:
+                raise RequestEntityTooLarge()  # before anything reads (or ignores) the body
             if request.url_rule is not None:
                 auth.check_csrf()
                 return idempotency.before()

@@ -49,8 +49,11 @@ def parse_iso(text: str, *, end_of_day: bool = False) -> datetime:
     """Parse any ISO 8601 date or datetime to naive UTC. A naive value is UTC; a date-only value
     is the start of that day (or its last microsecond with end_of_day). Raises ValueError."""
     text = text.strip()
-    if len(text) == 10:
+    try:  # any date-only form: 2026-01-15, 20260115, 2026-W03-4
         day = date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
         return datetime.combine(day, time.max if end_of_day else time.min)
     parsed = datetime.fromisoformat(text.replace("z", "Z"))
     if parsed.tzinfo is not None:

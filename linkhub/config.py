@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 TRUE_WORDS = {"1", "true", "on", "yes"}
 FALSE_WORDS = {"0", "false", "off", "no", ""}
@@ -35,6 +36,36 @@ def _str(value: Any) -> str:
     return str(value)
 
 
+def _port(value: Any) -> int:
+    port = _int(value)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"expected a port number 0-65535, got {port}")
+    return port
+
+
+def _positive(value: Any) -> int:
+    number = _int(value)
+    if number < 1:
+        raise ValueError(f"expected a whole number of at least 1, got {number}")
+    return number
+
+
+def _choice(*options: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = str(value).strip()
+        if text.lower() not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {value!r}")
+        return text.lower()
+    return parse
+
+
+def _log_level(value: Any) -> str:
+    text = str(value).strip().upper()
+    if text not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ValueError(f"expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {value!r}")
+    return text
+
+
 def _list(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [str(v).strip() for v in value if str(v).strip()]
@@ -58,12 +89,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Folder holding the SQLite file, secrets, exports and backups."),
     Setting("CONFIG", "", _str,
             "Path of a TOML config file (default: <data dir>/linkhub.toml when it exists)."),
-    Setting("BASE_URL", "http://127.0.0.1:8080", _str,
-            "Public URL of this install; its host is the default short domain."),
+    Setting("BASE_URL", "", _str,
+            "Public URL of this install; its host is the default short domain. "
+            "Empty: http://HOST:PORT."),
     Setting("HOST", "127.0.0.1", _str, "Address `linkhub serve` listens on."),
-    Setting("PORT", 8080, _int, "Port `linkhub serve` listens on."),
-    Setting("THREADS", 8, _int, "waitress worker threads."),
-    Setting("LOG_LEVEL", "INFO", _str, "Python logging level."),
+    Setting("PORT", 8080, _port, "Port `linkhub serve` listens on."),
+    Setting("THREADS", 8, _positive, "waitress worker threads."),
+    Setting("LOG_LEVEL", "INFO", _log_level, "Python logging level."),
     Setting("OPEN_SIGNUP", False, _bool,
             "Allow sign-up after the first user exists (otherwise only with an invitation)."),
     Setting("REQUIRE_EMAIL_VERIFICATION", False, _bool,
@@ -76,11 +108,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Sign-in, sign-up and password-reset attempts per IP and e-mail."),
     Setting("RATE_LIMIT_INVITES", "30/hour", _str, "Invitations sent per user."),
     Setting("RATE_LIMIT_ENABLED", True, _bool, "Turn API rate limiting on or off."),
+    Setting("RATE_LIMIT_LINK_PASSWORD", "10/minute", _str,
+            "Password tries on a protected link per IP and link."),
     Setting("LOGIN_LOCKOUT_FAILURES", 5, _int,
             "Consecutive failed sign-ins that lock an account for LOGIN_LOCKOUT_MINUTES."),
     Setting("LOGIN_LOCKOUT_MINUTES", 15, _int, "How long a locked account stays locked."),
     Setting("SESSION_DAYS", 30, _int, "Lifetime of a dashboard session."),
-    Setting("SECURE_COOKIES", "auto", _str,
+    Setting("SECURE_COOKIES", "auto", _choice("auto", "on", "off"),
             "`auto` (Secure when BASE_URL is https), `on` or `off`."),
     Setting("TRUSTED_PROXIES", [], _list,
             "Comma-separated proxy IPs whose X-Forwarded-For is believed."),
@@ -91,34 +125,65 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_STARTTLS", True, _bool, "Use STARTTLS when the server offers it."),
     Setting("SMTP_FROM", "linkhub <no-reply@localhost>", _str, "From address of outgoing mail."),
     Setting("SCHEDULER", True, _bool, "Run background jobs inside `linkhub serve`."),
+    Setting("DESTINATION_BLOCKLIST", [], _list,
+            "Comma-separated domains links may not point to (subdomains included)."),
+    Setting("GEOIP_CITY_DB", "", _str,
+            "Optional MaxMind-format city .mmdb path: adds region, city and time zone facts."),
+    Setting("ANONYMIZE_IP", True, _bool,
+            "Store clicks with a truncated IP (IPv4 /24, IPv6 /48) and a keyed hash, "
+            "not the full address."),
+    Setting("CLICK_BUFFER_SIZE", 50_000, _int,
+            "Click events held in memory before new ones are dropped (and counted)."),
+    Setting("CLICK_FLUSH_SECONDS", 1.0, float,
+            "How often the click writer flushes the buffer to SQLite (at most)."),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
 
+# Settings whose values are never printed (`linkhub settings --current` masks them).
+SECRET_SETTINGS = frozenset({"SMTP_PASSWORD"})
+
 
 class ConfigError(ValueError):
-    """A setting has a value that cannot be parsed."""
+    """A setting has a value that cannot be parsed, or a config file is unreadable."""
 
 
 def _env_source(environ: dict[str, str]) -> dict[str, Any]:
     return {s.name: environ[s.env] for s in SETTINGS if s.env in environ}
 
 
-def _file_source(path: Path) -> dict[str, Any]:
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
+def _file_source(path: Path, *, in_data_dir: bool = False) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"config file {path}: {exc}") from None
     out: dict[str, Any] = {}
     for key, value in raw.items():
         name = key.upper().removeprefix("LINKHUB_")
         if name not in BY_NAME:
             raise ConfigError(f"{path}: unknown setting {key!r}")
+        if in_data_dir and name in ("DATA_DIR", "CONFIG"):
+            raise ConfigError(f"{path}: {key} cannot be set inside the data directory's own file")
         out[name] = value
     return out
 
 
+def derived_base_url(host: str, port: int) -> str:
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def load(overrides: dict[str, Any] | None = None,
          environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """Resolve every setting. Keys of `overrides` are setting names (any case)."""
+    """Resolve every setting. Keys of `overrides` are setting names (any case); None values are
+    ignored. Sources, lowest first: defaults, <data dir>/linkhub.toml, the LINKHUB_CONFIG file,
+    LINKHUB_* environment variables, overrides."""
     environ = dict(os.environ) if environ is None else environ
     overrides = {k.upper(): v for k, v in (overrides or {}).items() if v is not None}
     unknown = set(overrides) - set(BY_NAME)
@@ -126,17 +191,16 @@ def load(overrides: dict[str, Any] | None = None,
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     env = _env_source(environ)
     pre = {**env, **overrides}
-    data_dir = Path(str(pre.get("DATA_DIR", BY_NAME["DATA_DIR"].default))).expanduser()
     config_path = str(pre.get("CONFIG") or "")
-    file_values: dict[str, Any] = {}
-    if config_path:
-        file_values = _file_source(Path(config_path).expanduser())
-    elif (data_dir / "linkhub.toml").is_file():
-        file_values = _file_source(data_dir / "linkhub.toml")
+    config_file = _file_source(Path(config_path).expanduser()) if config_path else {}
+    data_dir = Path(str(pre.get("DATA_DIR") or config_file.get("DATA_DIR")
+                        or BY_NAME["DATA_DIR"].default)).expanduser()
+    local_path = data_dir / "linkhub.toml"
+    local_file = _file_source(local_path, in_data_dir=True) if local_path.is_file() else {}
     merged: dict[str, Any] = {}
     for s in SETTINGS:
         raw = s.default
-        for source in (file_values, env, overrides):
+        for source in (local_file, config_file, env, overrides):
             if s.name in source:
                 raw = source[s.name]
         try:
@@ -144,5 +208,28 @@ def load(overrides: dict[str, Any] | None = None,
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{s.env}: {exc}") from None
     merged["DATA_DIR"] = str(Path(merged["DATA_DIR"]).expanduser().resolve())
-    merged["BASE_URL"] = merged["BASE_URL"].rstrip("/")
+    if not merged["BASE_URL"].strip():
+        merged["BASE_URL"] = derived_base_url(merged["HOST"], merged["PORT"])
+    merged["BASE_URL"] = merged["BASE_URL"].strip().rstrip("/")
     return merged
+
+
+def format_default(setting: Setting) -> str:
+    """How a default is written in the README's settings table."""
+    value = setting.default
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (list, tuple)):
+        return ",".join(value)
+    return str(value)
+
+
+def markdown_table() -> str:
+    """The README's settings table, generated from the registry (`linkhub settings`)."""
+    lines = ["| Setting | Environment variable | Default | What it does |",
+             "|---|---|---|---|"]
+    for s in SETTINGS:
+        default = format_default(s)
+        shown = f"`{default}`" if default else "(empty)"
+        lines.append(f"| {s.name} | `{s.env}` | {shown} | {s.help.replace('|', '/')} |")
+    return "\n".join(lines)

@@ -44,7 +44,7 @@ def is_valid(kind: str, value: object) -> bool:
     """True when `value` is shaped like an id of `kind` (it may still not exist)."""
     if not isinstance(value, str):
         return False
-    match = _ID_RE.match(value)
+    match = _ID_RE.fullmatch(value)
     return bool(match) and match.group(1) == PREFIXES[kind]
 
 
@@ -62,7 +62,7 @@ def new_api_key() -> str:
 
 
 def looks_like_api_key(value: str) -> bool:
-    return bool(_API_KEY_RE.match(value))
+    return bool(_API_KEY_RE.fullmatch(value))
 
 
 def api_key_lookup(key: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -9,6 +10,8 @@ from linkhub.errors import Invalid
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+MAX_PAGE = 1_000_000_000
+_INTEGER_RE = re.compile(r"-?[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -21,17 +24,18 @@ class Page:
         return (self.page - 1) * self.limit
 
 
-def _positive(args: Mapping[str, str], name: str, default: int, maximum: int | None) -> int:
+def _positive(args: Mapping[str, str], name: str, default: int, maximum: int) -> int:
     raw = args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise Invalid(fields={name: "must be a whole number"}) from None
+    # ASCII digits only: int() would also take "1_0", " 5", "+5" and non-ASCII digits
+    if not isinstance(raw, str) or not _INTEGER_RE.fullmatch(raw):
+        raise Invalid(fields={name: "must be a whole number"})
+    digits = raw.lstrip("-").lstrip("0")
+    value = int(raw) if len(digits) <= 18 else (-1 if raw.startswith("-") else maximum + 1)
     if value < 1:
         raise Invalid(fields={name: "must be at least 1"})
-    if maximum is not None and value > maximum:
+    if value > maximum:  # also keeps offsets inside SQLite's 64-bit integers
         raise Invalid(fields={name: f"must be at most {maximum}"})
     return value
 
@@ -39,7 +43,7 @@ def _positive(args: Mapping[str, str], name: str, default: int, maximum: int | N
 def parse(args: Mapping[str, str], *, default_limit: int = DEFAULT_LIMIT,
           max_limit: int = MAX_LIMIT) -> Page:
     """Read `page` and `limit` from query args."""
-    return Page(page=_positive(args, "page", 1, None),
+    return Page(page=_positive(args, "page", 1, MAX_PAGE),
                 limit=_positive(args, "limit", default_limit, max_limit))
 
 

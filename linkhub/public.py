@@ -8,16 +8,13 @@ from linkhub import __version__
 
 public_bp = Blueprint("public", __name__)
 
-# Extra health figures (click-buffer drops, queue depth...) are contributed by later modules.
-HEALTH_PROBES: list = []
-
-
 @public_bp.get("/health")
 def health() -> Response:
     database = current_app.extensions["linkhub.db"]
     database.execute_sql("SELECT 1")
     body = {"status": "ok", "version": __version__}
-    for probe in HEALTH_PROBES:
+    # Figures contributed by other rooms (click-buffer drops, queue depth...).
+    for probe in current_app.extensions.get("linkhub.health_probes", []):
         body.update(probe())
     return jsonify(body)
 

@@ -3,11 +3,21 @@ here. Pages bind a form, call the same services as the API, and render."""
 
 from flask import Blueprint
 
-from linkhub.dashboard import accounts, home, workspaces
+from linkhub.dashboard import (
+    accounts,
+    campaigns,
+    domains,
+    home,
+    links,
+    organize,
+    rules,
+    workspaces,
+)
 
 dashboard_bp = Blueprint("dashboard", __name__, url_prefix="/app")
 
-CHILDREN = (home.bp, accounts.bp, workspaces.bp)
+CHILDREN = (home.bp, accounts.bp, workspaces.bp, links.bp, rules.bp, campaigns.bp, domains.bp,
+            organize.bp)
 
 for child in CHILDREN:
     dashboard_bp.register_blueprint(child)
@@ -31,4 +41,11 @@ def _shell_context() -> dict:
 
 
 # Later modules append {"endpoint": ..., "label": ...} for their pages (links, analytics, ...).
-NAV_ITEMS: list[dict[str, str]] = []
+NAV_ITEMS: list[dict[str, str]] = [
+    {"endpoint": "dashboard.links.index", "label": "Links"},
+    {"endpoint": "dashboard.campaigns.index", "label": "Campaigns"},
+    {"endpoint": "dashboard.rules.index", "label": "Rules"},
+    {"endpoint": "dashboard.domains.index", "label": "Domains"},
+    {"endpoint": "dashboard.organize.index", "label": "Tags & folders"},
+    {"endpoint": "dashboard.organize.utm_templates", "label": "UTM templates"},
+]

@@ -3,12 +3,22 @@ migrations own the schema and tests/test_migrations.py checks the two agree."""
 
 from linkhub.models.accounts import EmailLog, OneTimeToken, User, UserSession
 from linkhub.models.audit import AuditLog
+from linkhub.models.campaigns import Campaign
+from linkhub.models.clicks import Click, ClickRollup, LinkVisitor, OrphanVisit
+from linkhub.models.domains import Domain
+from linkhub.models.folders import Folder
 from linkhub.models.idempotency import IdempotencyRecord
+from linkhub.models.links import Link, LinkTag
+from linkhub.models.rules import LinkRule, Rule
+from linkhub.models.tags import Tag
+from linkhub.models.utm_templates import UtmTemplate
 from linkhub.models.workspaces import ApiKey, Invitation, Member, Workspace
 
 ALL_MODELS = [
     User, Workspace, Member, Invitation, ApiKey, UserSession, OneTimeToken, EmailLog,
     IdempotencyRecord, AuditLog,
+    Domain, Campaign, Tag, Folder, UtmTemplate, Link, LinkTag, Rule, LinkRule,
+    Click, LinkVisitor, ClickRollup, OrphanVisit,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]

@@ -15,6 +15,12 @@ class Workspace(TimestampedModel):
     logo = peewee.CharField(max_length=2048, null=True)
     timezone = peewee.CharField(max_length=64, default="UTC")
     plan = peewee.CharField(max_length=32, default="self-hosted")
+    # privacy switches (decisions §5.12) and attribution
+    store_ip = peewee.BooleanField(default=True)  # truncated IP + keyed hash, never the raw one
+    store_user_agent = peewee.BooleanField(default=True)
+    store_referrer = peewee.BooleanField(default=True)
+    click_retention_days = peewee.IntegerField(null=True)  # null keeps raw clicks forever
+    attribution_window_days = peewee.IntegerField(default=30)
 
 
 class Member(TimestampedModel):

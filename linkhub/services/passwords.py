@@ -1,15 +1,20 @@
 """Password rules and hashing: at least 8 characters, at most 256, not one of the commonest
-passwords, not the e-mail address; argon2id hashes."""
+passwords, not the e-mail address; argon2id hashes; checking a user's current password.
+It never stores anything: accounts.py decides when a hash is written."""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from linkhub.errors import ApiError
+from linkhub.models import User
+
 MIN_LENGTH = 8
 MAX_LENGTH = 256
 
 _hasher = PasswordHasher()
+_dummy: tuple[PasswordHasher, str] | None = None
 
 # The commonest passwords of public breach corpora that pass the length rule.
 COMMON = frozenset("""
@@ -52,3 +57,23 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
 
 def needs_rehash(stored_hash: str) -> bool:
     return _hasher.check_needs_rehash(stored_hash)
+
+
+def dummy_verify(password: str) -> None:
+    """Spend what a real verification costs, so an unknown e-mail answers as slowly as a wrong
+    password (no account enumeration by timing)."""
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, _hasher.hash("linkhub-dummy-password"))
+    verify_password(_dummy[1], password)
+
+
+def check_current(user: User, password: str | None) -> None:
+    """A credential user confirming a sensitive change: 400 PASSWORD_REQUIRED when the current
+    password is missing, 401 INVALID_PASSWORD when it is wrong. Social-only users pass."""
+    if not user.password_hash:
+        return
+    if not password:
+        raise ApiError("PASSWORD_REQUIRED", "Confirm the change with your current password.")
+    if not verify_password(user.password_hash, password):
+        raise ApiError("INVALID_PASSWORD", "The current password is wrong.")

@@ -1,0 +1,61 @@
+"""The JOBS table: background work as plain functions with their schedule. Tests and
+`linkhub jobs run NAME` call them directly; scheduler.py runs them inside `linkhub serve`.
+A job runs inside an app context with a database connection; it must not start threads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from linkhub import clock, idempotency
+from linkhub.models import OneTimeToken, UserSession
+
+# Used and expired one-time tokens are kept this long so a second click on an e-mail link can
+# still say "already used" rather than "unknown".
+TOKEN_GRACE = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[[], dict[str, Any] | None]
+    trigger: str  # an APScheduler 3 trigger name: "interval" or "cron"
+    schedule: dict[str, Any] = field(default_factory=dict)  # the trigger's keyword arguments
+    help: str = ""
+
+    def describe_schedule(self) -> str:
+        args = ", ".join(f"{k}={v}" for k, v in self.schedule.items())
+        return f"{self.trigger}({args})"
+
+
+def purge_expired() -> dict[str, int]:
+    """Delete expired sessions, spent one-time tokens and expired idempotency records."""
+    now = clock.now()
+    cutoff = now - TOKEN_GRACE
+    sessions = UserSession.delete().where(UserSession.expires_at <= now).execute()
+    tokens = OneTimeToken.delete().where(
+        (OneTimeToken.expires_at < cutoff)
+        | (OneTimeToken.used_at.is_null(False) & (OneTimeToken.used_at < cutoff))).execute()
+    records = idempotency.purge_expired()
+    return {"sessions": sessions, "tokens": tokens, "idempotencyRecords": records}
+
+
+def purge_clicks() -> dict[str, int]:
+    """Apply each workspace's raw-click retention period (hourly rollups are kept)."""
+    from linkhub.services.clicks import purge_expired_clicks
+
+    return {"clicks": purge_expired_clicks()}
+
+
+JOBS: tuple[Job, ...] = (
+    Job("purge-expired", purge_expired, "interval", {"hours": 1},
+        "Delete expired sessions, used or expired one-time tokens and idempotency records."),
+    Job("purge-clicks", purge_clicks, "cron", {"hour": 3, "minute": 17},
+        "Delete raw clicks older than each workspace's retention period (rollups stay)."),
+)
+
+
+def by_name(name: str) -> Job | None:
+    return next((job for job in JOBS if job.name == name), None)

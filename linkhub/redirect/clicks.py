@@ -1,0 +1,439 @@
+"""The click buffer and its single writer. The request thread only `offer()`s an event to a
+bounded in-memory buffer (an overfull buffer drops and counts, never blocks); the writer
+drains it at most every CLICK_FLUSH_SECONDS in ONE transaction: raw clicks, unique visitors,
+link counters and hourly rollups together, then hands the flushed batch to side effects."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+import peewee
+from flask import Flask
+
+from linkhub.db import database
+from linkhub.models import Click, ClickRollup, Link, LinkVisitor, OrphanVisit, Workspace
+
+log = logging.getLogger(__name__)
+
+# Rollup dimensions: name -> (click column, value when unknown)
+DIMENSIONS: dict[str, tuple[str | None, str]] = {
+    "total": (None, "all"),
+    "country": ("country", "unknown"),
+    "device": ("device_type", "unknown"),
+    "os": ("os", "unknown"),
+    "browser": ("browser", "unknown"),
+    "referrer": ("referrer_domain", "direct"),
+    "rule": ("rule_public_id", "default"),
+    "trigger": ("trigger", "link"),
+}
+CHUNK = 300  # rows per multi-row statement (3 parameters each stays far under SQLite's cap)
+Privacy = tuple[bool, bool, bool]  # store ip, user agent, referrer
+
+
+@dataclass(slots=True)
+class ClickEvent:
+    """What the request thread knows; visitor columns are derived later by the writer."""
+
+    click_id: str
+    link_id: int
+    workspace_id: int
+    created_at: datetime  # naive UTC
+    trigger: str = "link"
+    method: str = "GET"
+    bot: bool = False
+    rule_id: int | None = None
+    rule_public_id: str | None = None
+    destination_url: str | None = None
+    visitor_id: str | None = None
+    snapshot: dict[str, Any] = field(default_factory=dict)
+    privacy: Privacy = (True, True, True)  # replaced by the workspace's at flush time
+
+
+Describe = Callable[[ClickEvent], dict[str, Any]]
+SideEffect = Callable[[list[dict[str, Any]]], None]
+
+
+class ClickBuffer:
+    """Bounded, thread-safe. Also answers 'is this click id real?' while it is unflushed, and
+    keeps per-link human counts for click limits: `humans_offered` (every human click this
+    process served, monotonic) and `humans_settled` (those committed to disk). `seq` is odd
+    while a commit is in flight, so a reader can tell whether Link.clicks and
+    `humans_settled` were read at one consistent moment (see resolve.py)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._lock = threading.Lock()
+        self._events: list[ClickEvent] = []
+        self._by_click_id: dict[str, ClickEvent] = {}
+        self._pending_humans: dict[int, int] = defaultdict(int)
+        self._offered: dict[int, int] = defaultdict(int)
+        self._settled: dict[int, int] = defaultdict(int)
+        self._orphans: list[dict[str, Any]] = []
+        self.commit_lock = threading.Lock()  # held by the writer around commit + settle
+        self.seq = 0
+        self.dropped = 0
+        self.accepted = 0
+
+    def offer(self, event: ClickEvent, limit: tuple[int, int] | None = None) -> bool | None:
+        """Queue one event. With `limit` = (base, clicksLimit) a human click is refused (None
+        returned, nothing queued) once base + humans_offered reaches the limit; the check and
+        the count are one atomic step. False: the buffer was full, the event is dropped."""
+        with self._lock:
+            human = not event.bot
+            if human:
+                if limit is not None and limit[0] + self._offered[event.link_id] >= limit[1]:
+                    return None
+                self._offered[event.link_id] += 1  # served, so it counts even if dropped
+            if len(self._events) + len(self._orphans) >= self.capacity:
+                self.dropped += 1
+                return False
+            self._events.append(event)
+            self._by_click_id[event.click_id] = event
+            if human:
+                self._pending_humans[event.link_id] += 1
+            self.accepted += 1
+            return True
+
+    def offer_orphan(self, visit: dict[str, Any]) -> bool:
+        """An orphan visit (OrphanVisit columns); shares the bound with clicks."""
+        with self._lock:
+            if len(self._events) + len(self._orphans) >= self.capacity:
+                self.dropped += 1
+                return False
+            self._orphans.append(visit)
+            return True
+
+    def take_orphans(self) -> list[dict[str, Any]]:
+        with self._lock:
+            orphans, self._orphans = self._orphans, []
+            return orphans
+
+    def take(self) -> list[ClickEvent]:
+        """Hand every waiting event to the writer. They stay findable by click id (and counted
+        as pending humans) until `settle` says they are on disk."""
+        with self._lock:
+            events, self._events = self._events, []
+            return events
+
+    def begin_commit(self) -> None:
+        self.commit_lock.acquire()
+        self.seq += 1
+
+    def end_commit(self) -> None:
+        self.seq += 1
+        self.commit_lock.release()
+
+    def settle(self, events: list[ClickEvent]) -> None:
+        with self._lock:
+            for event in events:
+                self._by_click_id.pop(event.click_id, None)
+                if not event.bot:
+                    self._settled[event.link_id] += 1
+                    self._forget_pending(event.link_id)
+
+    def _forget_pending(self, link_id: int) -> None:
+        left = self._pending_humans.get(link_id, 0) - 1
+        if left > 0:
+            self._pending_humans[link_id] = left
+        else:
+            self._pending_humans.pop(link_id, None)
+
+    def requeue(self, events: list[ClickEvent]) -> None:
+        """A failed flush puts its batch back in front (still bounded: overflow is dropped)."""
+        with self._lock:
+            room = max(self.capacity - len(self._events), 0)
+            kept, lost = events[:room], events[room:]
+            self._events = kept + self._events
+            for event in lost:
+                self.dropped += 1
+                self._by_click_id.pop(event.click_id, None)
+                if not event.bot:
+                    self._forget_pending(event.link_id)
+
+    def find(self, click_id: str) -> ClickEvent | None:
+        return self._by_click_id.get(click_id)
+
+    def pending_humans(self, link_id: int) -> int:
+        return self._pending_humans.get(link_id, 0)
+
+    def humans_offered(self, link_id: int) -> int:
+        return self._offered.get(link_id, 0)
+
+    def humans_settled(self, link_id: int) -> int:
+        return self._settled.get(link_id, 0)
+
+    def __len__(self) -> int:
+        return len(self._events) + len(self._orphans)
+
+    def stats(self) -> dict[str, int]:
+        return {"buffered": len(self._events), "dropped": self.dropped,
+                "accepted": self.accepted}
+
+
+def _hour(value: datetime) -> datetime:
+    return value.replace(minute=0, second=0, microsecond=0)
+
+
+def _insert_sql(model: type[peewee.Model], columns: list[str], suffix: str = "") -> str:
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    return f'INSERT INTO "{model._meta.table_name}" ({names}) VALUES ({marks}){suffix}'
+
+
+# Click columns (model field name, column name, default) in insert order.
+_CLICK_FIELDS = [(f.name, f.column_name, f.default) for f in Click._meta.sorted_fields
+                 if f.name != "id"]
+_CLICK_SQL = _insert_sql(Click, [column for _, column, _ in _CLICK_FIELDS])
+_ROLLUP_SQL = _insert_sql(
+    ClickRollup, ["workspace_id", "link_id", "hour", "dimension", "value", "clicks",
+                  "unique_clicks", "bot_clicks"],
+    ' ON CONFLICT ("link_id", "hour", "dimension", "value") DO UPDATE SET '
+    '"clicks" = "clicks" + excluded."clicks", '
+    '"unique_clicks" = "unique_clicks" + excluded."unique_clicks", '
+    '"bot_clicks" = "bot_clicks" + excluded."bot_clicks"')
+_COUNTERS_SQL = (
+    f'UPDATE "{Link._meta.table_name}" SET "clicks" = "clicks" + ?, '
+    '"unique_clicks" = "unique_clicks" + ?, "bot_clicks" = "bot_clicks" + ?, '
+    '"last_clicked_at" = CASE WHEN ? > 0 THEN MAX(COALESCE("last_clicked_at", ?), ?) '
+    'ELSE "last_clicked_at" END WHERE "id" = ?')
+_VISITOR_TABLE = LinkVisitor._meta.table_name
+
+
+def _visitor_sql(count: int) -> str:
+    values = ", ".join("(?, ?, ?)" for _ in range(count))
+    return (f'INSERT OR IGNORE INTO "{_VISITOR_TABLE}" ("link_id", "visitor_id", '
+            f'"first_seen_at") VALUES {values} RETURNING "link_id", "visitor_id"')
+
+
+class ClickWriter:
+    """Drains a ClickBuffer into SQLite. `flush()` may be called directly (tests, shutdown);
+    `start()` runs it on a daemon thread every `interval` seconds."""
+
+    def __init__(self, buffer: ClickBuffer, describe: Describe, interval: float = 1.0) -> None:
+        self.buffer = buffer
+        self.describe = describe
+        self.interval = interval
+        self.side_effects: list[SideEffect] = []
+        self._flush_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.flushed = 0
+        self.failures = 0
+
+    # ---- the transaction -------------------------------------------------------------
+    def flush(self) -> int:
+        with self._flush_lock:
+            self._write_orphans()
+            events = self.buffer.take()
+            if not events:
+                return 0
+            try:
+                privacy = self._privacy(events)
+                rows = [self._row(event, privacy) for event in events]
+            except Exception:
+                self.failures += 1
+                log.exception("describing %d click events failed; requeued", len(events))
+                self.buffer.requeue(events)
+                return 0
+            self.buffer.begin_commit()
+            try:
+                self._write(rows)
+            except Exception:
+                self.failures += 1
+                log.exception("click flush of %d events failed; requeued", len(events))
+                self.buffer.requeue(events)
+                return 0
+            else:
+                self.buffer.settle(events)
+            finally:
+                self.buffer.end_commit()
+            self.flushed += len(rows)
+        for effect in self.side_effects:
+            try:
+                effect(rows)
+            except Exception:
+                log.exception("click side effect %r failed", effect)
+        return len(rows)
+
+    def _write_orphans(self) -> None:
+        orphans = self.buffer.take_orphans()
+        if not orphans:
+            return
+        try:
+            self._tell_deleted(orphans)
+            with database.atomic():
+                for chunk in peewee.chunked(orphans, 200):
+                    OrphanVisit.insert_many(chunk).execute()
+        except Exception:
+            self.failures += 1
+            log.exception("writing %d orphan visits failed; they are dropped", len(orphans))
+            self.buffer.dropped += len(orphans)
+
+    @staticmethod
+    def _tell_deleted(orphans: list[dict[str, Any]]) -> None:
+        """`unknown` visits whose code belonged to a deleted link become `deleted` (and get its
+        workspace): one read per flush here, rather than one per visit on the request path
+        (live codes have a partial index that deleted rows are not in)."""
+        keys: set[tuple[int, str]] = set()
+        for visit in orphans:
+            key = visit.pop("_key", None)
+            if key is not None and visit["reason"] == "unknown":
+                keys.add(key)
+                visit["_unknown"] = key
+        found: dict[tuple[int, str], int] = {}
+        codes = sorted({code for _, code in keys})
+        for start in range(0, len(codes), 500):
+            rows = (Link.select(Link.domain_key, Link.code_key, Link.workspace)
+                    .where(Link.deleted_at.is_null(False),
+                           Link.code_key.in_(codes[start:start + 500]))
+                    .order_by(Link.deleted_at).tuples())
+            found.update({(domain_key, code): ws for domain_key, code, ws in rows
+                          if (domain_key, code) in keys})
+        for visit in orphans:
+            key = visit.pop("_unknown", None)
+            if key in found:
+                visit["reason"], visit["workspace"] = "deleted", found[key]
+
+    @staticmethod
+    def _privacy(events: list[ClickEvent]) -> dict[int, Privacy]:
+        """The workspaces' storage switches as they are now (one read), so turning one off
+        applies to the very next flush, cache or no cache."""
+        ids = {event.workspace_id for event in events}
+        rows = (Workspace.select(Workspace.id, Workspace.store_ip, Workspace.store_user_agent,
+                                 Workspace.store_referrer)
+                .where(Workspace.id.in_(list(ids))).tuples())
+        return {ws: (bool(ip), bool(ua), bool(ref)) for ws, ip, ua, ref in rows}
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        with database.atomic():
+            self._mark_uniques(rows)
+            database.cursor().executemany(_CLICK_SQL, [
+                tuple(row[name] if name in row else (default() if callable(default)
+                                                     else default)
+                      for name, _, default in _CLICK_FIELDS)
+                for row in rows])
+            self._update_counters(rows)
+            self._update_rollups(rows)
+
+    @staticmethod
+    def _mark_uniques(rows: list[dict[str, Any]]) -> None:
+        """A human click is unique when it is its visitor's first on the link: the first row
+        of each (link, visitor) pair whose LinkVisitor insert took (RETURNING reports it)."""
+        firsts: dict[tuple[int, str], dict[str, Any]] = {}
+        for row in rows:
+            row["is_unique"] = False
+            if not row["bot"] and row["visitor_id"]:
+                firsts.setdefault((row["link"], row["visitor_id"]), row)
+        pairs = list(firsts.items())
+        for start in range(0, len(pairs), CHUNK):
+            chunk = pairs[start:start + CHUNK]
+            params: list[Any] = []
+            for (link_id, visitor), row in chunk:
+                params += (link_id, visitor, row["created_at"])
+            cursor = database.execute_sql(_visitor_sql(len(chunk)), params)
+            for link_id, visitor in cursor.fetchall():
+                firsts[(link_id, visitor)]["is_unique"] = True
+
+    def _row(self, event: ClickEvent, privacy: dict[int, Privacy]) -> dict[str, Any]:
+        event.privacy = privacy.get(event.workspace_id, event.privacy)
+        row: dict[str, Any] = {
+            "public_id": event.click_id, "workspace": event.workspace_id,
+            "link": event.link_id, "rule": event.rule_id, "created_at": event.created_at,
+            "trigger": event.trigger, "method": event.method, "bot": event.bot,
+            "destination_url": event.destination_url, "visitor_id": event.visitor_id,
+            "rule_public_id": event.rule_public_id,
+        }
+        described = self.describe(event)
+        for key, value in described.items():
+            if row.get(key) is None:
+                row[key] = value
+        row["bot"] = bool(event.bot or described.get("bot"))
+        return row
+
+    @staticmethod
+    def _update_counters(rows: list[dict[str, Any]]) -> None:
+        per_link: dict[int, list[Any]] = {}
+        for row in rows:
+            entry = per_link.get(row["link"])
+            if entry is None:
+                entry = per_link[row["link"]] = [0, 0, 0, row["created_at"]]
+            if row["bot"]:
+                entry[2] += 1
+            else:
+                entry[0] += 1
+                entry[1] += 1 if row["is_unique"] else 0
+                entry[3] = max(entry[3], row["created_at"])
+        database.cursor().executemany(_COUNTERS_SQL, [
+            (humans, uniques, bots, humans, last, last, link_id)
+            for link_id, (humans, uniques, bots, last) in per_link.items()])
+
+    @staticmethod
+    def _update_rollups(rows: list[dict[str, Any]]) -> None:
+        counts: dict[tuple, list[int]] = {}
+        for row in rows:
+            hour = _hour(row["created_at"])
+            bot = row["bot"]
+            unique = row["is_unique"]
+            for dimension, (column, unknown) in DIMENSIONS.items():
+                value = unknown if column is None else (row.get(column) or unknown)
+                key = (row["workspace"], row["link"], hour, dimension, str(value)[:255])
+                bucket = counts.get(key)
+                if bucket is None:
+                    bucket = counts[key] = [0, 0, 0]
+                if bot:
+                    bucket[2] += 1
+                else:
+                    bucket[0] += 1
+                    bucket[1] += 1 if unique else 0
+        database.cursor().executemany(_ROLLUP_SQL, [
+            (*key, clicks, uniques, bots) for key, (clicks, uniques, bots) in counts.items()])
+
+    # ---- the thread ------------------------------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="linkhub-click-writer",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.flush()
+            except Exception:  # keep the thread alive whatever happens
+                log.exception("click writer iteration failed")
+
+    def stop(self) -> None:
+        """Stop the thread and flush what is left (called at shutdown)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        self._write_orphans()
+        while len(self.buffer):
+            if not self.flush():
+                break
+
+
+@dataclass
+class Pipeline:
+    buffer: ClickBuffer
+    writer: ClickWriter
+
+
+def init_app(app: Flask, describe: Describe) -> Pipeline:
+    settings = app.config["LINKHUB"]
+    buffer = ClickBuffer(settings["CLICK_BUFFER_SIZE"])
+    pipeline = Pipeline(buffer, ClickWriter(buffer, describe, settings["CLICK_FLUSH_SECONDS"]))
+    app.extensions["linkhub.clicks"] = pipeline
+    return pipeline
+
+
+def for_app(app: Flask) -> Pipeline:
+    return app.extensions["linkhub.clicks"]
