@@ -15,8 +15,8 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from linkhub import auth, config, db, errors, idempotency, ratelimit, secretfile
-from linkhub.redirect import cache as link_cache
 from linkhub.clientip import client_ip
+from linkhub.redirect import cache as link_cache
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 PACKAGE_DIR = Path(__file__).resolve().parent

@@ -160,15 +160,21 @@ def login(client, email: str, password: str = PASSWORD) -> str:
 
 @pytest.fixture
 def live_server(app):
-    """The test's app served by waitress on a free loopback port, in a thread."""
-    from waitress.server import create_server
+    """The test's app served by waitress on a free loopback port, in a thread, built like
+    `linkhub serve` builds it (proxy headers left for clientip.py to judge)."""
+    from waitress import wasyncore
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    from linkhub.lifecycle import make_server
+
+    server = make_server(app, "127.0.0.1", 0, 4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.effective_port}"
     yield server
-    server.close()
+    # Let the workers finish what they are answering, then close every socket from the loop's
+    # own thread (closing them from here races the select loop: "Bad file descriptor").
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
     thread.join(timeout=5)
 
 

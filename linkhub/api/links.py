@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 
 from linkhub import auth, clock, pagination
 from linkhub.api.spec import endpoint
@@ -25,13 +25,6 @@ LINK_ERRORS = ("SHORT_CODE_EXISTS", "CONFLICT")
 
 # --- serialisers ----------------------------------------------------------------------------
 
-def short_url(link: Link) -> str:
-    domain = link.domain
-    if domain is not None:
-        return f"https://{domain.name}/{link.short_code}"
-    return f"{current_app.config['LINKHUB']['BASE_URL']}/{link.short_code}"
-
-
 def _public_id(related: Any) -> str | None:
     return related.public_id if related is not None else None
 
@@ -40,7 +33,7 @@ def link_json(link: Link, rel: dict[str, list[str]]) -> dict[str, Any]:
     """The one public shape of a link (`rel` from services.links.relations)."""
     domain = link.domain
     return {
-        "id": link.public_id, "shortCode": link.short_code, "shortUrl": short_url(link),
+        "id": link.public_id, "shortCode": link.short_code, "shortUrl": links.short_url(link),
         "domain": domain.name if domain is not None else link_fields.default_host(),
         "domainId": _public_id(domain),
         "destinationUrl": link.destination_url, "defaultDestination": link.destination_url,

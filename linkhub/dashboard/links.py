@@ -10,7 +10,6 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from linkhub import clock, pagination
-from linkhub.api.links import short_url
 from linkhub.dashboard.forms import (
     CHOICE_ROWS,
     ActionForm,
@@ -23,6 +22,7 @@ from linkhub.dashboard.guard import require_role, workspace_required
 from linkhub.errors import ApiError, Invalid
 from linkhub.models import Link
 from linkhub.services import campaigns, folders, link_queries, links, tags
+from linkhub.services.links import short_url
 
 bp = Blueprint("links", __name__)
 bp.context_processor(editor_context)

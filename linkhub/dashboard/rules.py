@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from linkhub.api.links import short_url
 from linkhub.auth import csrf_token
 from linkhub.dashboard.forms import (
     ActionForm,
@@ -24,6 +23,7 @@ from linkhub.db import database
 from linkhub.errors import ApiError, Invalid
 from linkhub.models import Link, Rule
 from linkhub.services import links, rule_shapes, rule_testing, rules
+from linkhub.services.links import short_url
 
 bp = Blueprint("rules", __name__)
 bp.context_processor(editor_context)

@@ -6,6 +6,7 @@ link counters and hourly rollups together, then hands the flushed batch to side 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from typing import Any, Callable
 import peewee
 from flask import Flask
 
+from linkhub import ids
 from linkhub.db import database
 from linkhub.models import Click, ClickRollup, Link, LinkVisitor, OrphanVisit, Workspace
 
@@ -33,6 +35,26 @@ DIMENSIONS: dict[str, tuple[str | None, str]] = {
 }
 CHUNK = 300  # rows per multi-row statement (3 parameters each stays far under SQLite's cap)
 Privacy = tuple[bool, bool, bool]  # store ip, user agent, referrer
+
+# Click ids come from a pool of OS random bytes refilled 4 KiB at a time: ids.new_id makes 16
+# urandom calls per id, and every syscall hands the GIL to another thread.
+_ID_BYTES = 16
+_ID_TABLE = bytes(ids.ID_ALPHABET[i % len(ids.ID_ALPHABET)].encode()[0] for i in range(256))
+_pool = b""
+_pool_at = 0
+_pool_lock = threading.Lock()
+
+
+def new_click_id() -> str:
+    """`clk_` + 16 characters of [0-9A-Za-z] from the OS CSPRNG (the click id is the secret
+    of the public conversion endpoints; the modulo bias costs well under a bit of 95)."""
+    global _pool, _pool_at
+    with _pool_lock:
+        if _pool_at + _ID_BYTES > len(_pool):
+            _pool, _pool_at = os.urandom(4096), 0
+        chunk = _pool[_pool_at:_pool_at + _ID_BYTES]
+        _pool_at += _ID_BYTES
+    return "clk_" + chunk.translate(_ID_TABLE).decode("ascii")
 
 
 @dataclass(slots=True)

@@ -15,10 +15,10 @@ from urllib.parse import parse_qsl, quote, unquote_plus, urlsplit
 from flask import Flask
 from itsdangerous import BadSignature, TimestampSigner
 
-from linkhub import clock, ids
+from linkhub import clock
 from linkhub.clientip import client_ip
 from linkhub.redirect import bots, pages
-from linkhub.redirect.clicks import ClickEvent
+from linkhub.redirect.clicks import ClickEvent, new_click_id
 from linkhub.redirect.clicks import for_app as clicks_for_app
 from linkhub.redirect.evaluate import evaluate
 from linkhub.redirect.facts import VISITOR_COOKIE, VisitorFacts, anonymize_ip
@@ -253,7 +253,7 @@ class RedirectMiddleware:
             response.status = _STATUS[303]  # never re-POST the password to the destination
         if counts:
             event = ClickEvent(
-                click_id=click_id or ids.new_id("click"), link_id=link.id,
+                click_id=click_id or new_click_id(), link_id=link.id,
                 workspace_id=link.workspace_id, created_at=now, trigger=trigger,
                 method=method, bot=not human, rule_id=target.rule_pk,
                 rule_public_id=target.rule_id, destination_url=destination,
@@ -284,7 +284,7 @@ class RedirectMiddleware:
             return _Response(_STATUS[204]), trigger, None, None
         if link.redirect_behavior == "rule_only" and not matched:
             return _html(404, pages.not_found()), trigger, None, None
-        click_id = ids.new_id("click") if link.conversion_tracking else None
+        click_id = new_click_id() if link.conversion_tracking else None
         destination = merge_query(target, query_string, click_id) if target.destination \
             else None
         if target.deep_link_enabled:
@@ -445,8 +445,7 @@ def _form_field(environ: dict[str, Any], name: str) -> str | None:
 
 def install(app: Flask) -> RedirectMiddleware:
     """Create the click pipeline and put the redirect layer in front of the Flask app. The
-    writer thread is started by `linkhub serve`; its final flush is a shutdown hook."""
-    from linkhub import lifecycle
+    writer thread is started (and stopped with a final flush) by `linkhub serve`."""
     from linkhub.redirect import clicks
     from linkhub.redirect.facts import CLICK_COLUMNS
 
@@ -464,6 +463,5 @@ def install(app: Flask) -> RedirectMiddleware:
     app.extensions["linkhub.redirect"] = middleware
     app.extensions.setdefault("linkhub.health_probes", []).append(
         lambda: {"clicks": pipeline.buffer.stats()})
-    lifecycle.on_shutdown(app, pipeline.writer.stop)
     return middleware
 

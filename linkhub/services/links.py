@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import peewee
+from flask import current_app
 
 from linkhub import clock, ids
 from linkhub.auth import role_at_least
@@ -29,6 +30,14 @@ effective_utms = utm_templates.effective_utms
 
 
 # --- finding ---------------------------------------------------------------------------------
+
+def short_url(link: Link) -> str:
+    """The public short URL: the custom domain (always https) or the install's BASE_URL."""
+    domain = link.domain
+    if domain is not None:
+        return f"https://{domain.name}/{link.short_code}"
+    return f"{current_app.config['LINKHUB']['BASE_URL']}/{link.short_code}"
+
 
 def _domain_for_lookup(workspace: Workspace, value: str | None) -> Domain | None:
     """`?domain=` on a lookup: a `dom_` id or host name of the workspace (None: default)."""

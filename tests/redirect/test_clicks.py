@@ -1,5 +1,7 @@
 """The click buffer and writer: bounded, drop-and-count, one transaction per flush with raw
-clicks, unique visitors, counters and rollups; nothing lost on failure or at stop."""
+clicks, unique visitors, counters and rollups; nothing lost on failure or at stop; limit counts
+checked and taken in one step; and the pipeline behind real redirects (drops shown on /health,
+exact counters and rollups for a known mix of traffic, the shutdown flush)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,11 @@ from datetime import datetime
 import pytest
 
 from linkhub import clock, ids
-from linkhub.models import Click, ClickRollup, Link, LinkVisitor
+from linkhub.models import Click, ClickRollup, Link, LinkVisitor, OrphanVisit
 from linkhub.redirect.clicks import ClickBuffer, ClickEvent, ClickWriter
+from tests.redirect.redirect_support import CHROME, UA
+from tests.redirect.redirect_support import make_link as api_link
+from tests.redirect.redirect_support import rollup as summed
 
 
 def make_link(workspace, code="abc") -> Link:
@@ -158,3 +163,129 @@ def test_retention_job_deletes_old_raw_clicks_and_keeps_rollups(link):
     assert jobs.by_name("purge-clicks").func() == {"clicks": 1}
     assert [c.visitor_id for c in Click.select()] == ["recent"]
     assert sum(r.clicks for r in ClickRollup.select().where(ClickRollup.dimension == "total")) == 2
+
+
+def test_limit_check_and_count_are_one_step(link):
+    buf = ClickBuffer(100)
+    limit = (3, 5)  # 3 clicks stored elsewhere, limit 5
+    assert buf.offer(event(link), limit) is True
+    assert buf.offer(event(link, bot=True), limit) is True  # bots never count
+    assert buf.offer(event(link), limit) is True
+    assert buf.offer(event(link), limit) is None  # refused, nothing queued
+    assert buf.humans_offered(link.id) == 2 and len(buf) == 3
+
+
+def test_a_dropped_human_click_still_counts_toward_the_limit(link):
+    buf = ClickBuffer(1)
+    assert buf.offer(event(link), (0, 2)) is True
+    assert buf.offer(event(link), (0, 2)) is False  # full: dropped, but it was served
+    assert buf.offer(event(link), (0, 2)) is None
+    assert buf.stats()["dropped"] == 1
+
+
+def test_settled_counts_move_only_with_a_commit(link):
+    buf = ClickBuffer(10)
+    writer = ClickWriter(buf, describe)
+    buf.offer(event(link))
+    seq = buf.seq
+    writer.flush()
+    assert buf.humans_settled(link.id) == 1 and buf.seq == seq + 2 and seq % 2 == 0
+
+
+# --- the pipeline behind real redirects -------------------------------------------------------
+
+@pytest.fixture
+def settings_overrides():
+    return {"CLICK_BUFFER_SIZE": 5}
+
+
+def _visit(client, path, ua=None, headers=None, **kwargs):
+    return client.get(path, headers={"User-Agent": ua or CHROME, **(headers or {})}, **kwargs)
+
+
+def test_full_buffer_drops_and_health_shows_it(app, client, alice):
+    api_link(client, alice, shortCode="full")
+    for _ in range(7):
+        assert _visit(client, "/full").status_code == 302  # never blocks, never fails
+    health = client.get("/health").get_json()
+    assert health["clicks"] == {"buffered": 5, "dropped": 2, "accepted": 5}
+    assert app.extensions["linkhub.clicks"].writer.flush() == 5
+    assert client.get("/health").get_json()["clicks"]["buffered"] == 0
+
+
+def test_counters_and_rollups_are_exact_for_a_known_mix(app, client, alice):
+    data = api_link(client, alice, shortCode="mix")
+    rule_data = client.post("/api/rules", headers=alice.headers, json={
+        "name": "iOS", "linkId": data["id"], "destinationUrl": "https://example.com/ios",
+        "conditions": [{"field": "os", "operator": "equals", "value": "ios"}]}).get_json()
+    rule_id = rule_data["data"]["id"]
+    writer = app.extensions["linkhub.clicks"].writer
+    traffic = [  # (user agent, address, query, referrer)
+        ("iphone-safari", "8.8.8.8", "", "https://news.example/a"),
+        ("iphone-safari", "8.8.8.8", "?qr=1", None),  # same visitor again
+        ("pixel-chrome", "5.9.0.1", "", "https://www.news.example/b"),
+        ("chrome-windows", "81.2.69.142", "?utm_source=mail", None),
+        ("googlebot", "66.249.66.1", "", None),
+        ("curl", "5.9.0.1", "", None),
+    ]
+    for index, (agent, ip, query, referrer) in enumerate(traffic):
+        with app.test_client() as visitor:  # one cookie jar each: visitor = ip + agent
+            headers = {"Referer": referrer} if referrer else {}
+            _visit(visitor, "/mix" + query, ua=UA[agent], headers=headers,
+                   environ_base={"REMOTE_ADDR": ip})
+        if index in (1, 4):
+            writer.flush()  # counters must add up across flushes too
+    writer.flush()
+    fresh = Link.get(Link.public_id == data["id"])
+    assert (fresh.clicks, fresh.unique_clicks, fresh.bot_clicks) == (4, 3, 2)
+    assert Click.select().count() == 6
+    assert summed(data["id"], "total", "all") == (4, 3, 2)
+    assert summed(data["id"], "rule", rule_id) == (2, 1, 0)
+    assert summed(data["id"], "rule", "default") == (2, 2, 2)
+    assert summed(data["id"], "country", "US") == (2, 1, 1)
+    assert summed(data["id"], "country", "DE") == (1, 1, 1)
+    assert summed(data["id"], "country", "GB") == (1, 1, 0)
+    assert summed(data["id"], "device", "mobile") == (3, 2, 0)
+    assert summed(data["id"], "device", "bot") == (0, 0, 2)
+    assert summed(data["id"], "referrer", "news.example") == (2, 2, 0)
+    assert summed(data["id"], "referrer", "direct") == (2, 1, 2)
+    assert summed(data["id"], "trigger", "qr") == (1, 0, 0)
+    assert summed(data["id"], "os", "ios") == (2, 1, 0)
+    assert Click.get(Click.trigger == "qr").utm_source is None
+    assert Click.get(Click.utm_source == "mail").browser == "chrome"
+
+
+def test_writer_stop_flushes_what_is_buffered(app, client, alice):
+    api_link(client, alice, shortCode="bye")
+    _visit(client, "/bye")
+    _visit(client, "/nope")
+    app.extensions["linkhub.clicks"].writer.stop()  # what `linkhub serve` runs at shutdown
+    assert Click.select().count() == 1 and OrphanVisit.select().count() == 1
+
+
+def test_writer_thread_with_the_app(app, client, alice):
+    api_link(client, alice, shortCode="bg")
+    writer = app.extensions["linkhub.clicks"].writer
+    writer.interval = 0.02
+    writer.start()
+    try:
+        for _ in range(3):
+            _visit(client, "/bg")
+    finally:
+        writer.stop()
+    assert Click.select().count() == 3
+
+
+def test_orphans_of_deleted_codes_are_told_apart(ctx, alice):
+    buf = ClickBuffer(10)
+    writer = ClickWriter(buf, describe)
+    gone = make_link(alice.workspace, code="gone")
+    gone.deleted_at = clock.now()
+    gone.save()
+    base = {"workspace": None, "domain": None, "host": "h", "created_at": clock.now(),
+            "reason": "unknown"}
+    buf.offer_orphan({**base, "path": "/gone", "_key": (0, "gone")})
+    buf.offer_orphan({**base, "path": "/never", "_key": (0, "never")})
+    writer.flush()
+    reasons = {o.path: (o.reason, o.workspace_id) for o in OrphanVisit.select()}
+    assert reasons == {"/gone": ("deleted", alice.workspace.id), "/never": ("unknown", None)}

@@ -134,9 +134,9 @@ def test_limit_is_exact_when_a_flush_races_the_reload(client, app, alice, monkey
     visit(client, "/few")
     visit(client, "/few")
     app.extensions["linkhub.link_cache"].clear()
-    from linkhub.services import rules
+    from linkhub.redirect import resolve
 
-    real = rules.rules_for_link
+    real = resolve.load_rules
     raced = []
 
     def flush_during_load(row):
@@ -144,7 +144,7 @@ def test_limit_is_exact_when_a_flush_races_the_reload(client, app, alice, monkey
             raced.append(flush(app))  # commits the 2 clicks after the link row was read
         return real(row)
 
-    monkeypatch.setattr(rules, "rules_for_link", flush_during_load)
+    monkeypatch.setattr(resolve, "load_rules", flush_during_load)
     assert visit(client, "/few").status_code == 302
     assert raced == [2]
     assert visit(client, "/few").status_code == 302

@@ -26,7 +26,7 @@ def settings_overrides():
 
 @pytest.fixture
 def link(client, alice):
-    return make_link(client, alice, shortCode="p")
+    return make_link(client, alice, shortCode="priv")
 
 
 def _only_click(app, link) -> Click:
@@ -36,14 +36,14 @@ def _only_click(app, link) -> Click:
 
 
 def test_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored(client, app, link):
-    visit(client, "/p", environ_base={"REMOTE_ADDR": "8.8.8.8"},
+    visit(client, "/priv", environ_base={"REMOTE_ADDR": "8.8.8.8"},
           headers={"X-Forwarded-For": REAL_IP})
     row = _only_click(app, link)
     assert row.ip_truncated == "8.8.8.0" and row.country == "US"
 
 
 def test_forwarded_for_through_a_trusted_proxy_is_used(client, app, link):
-    visit(client, "/p", environ_base={"REMOTE_ADDR": "10.1.2.3"},
+    visit(client, "/priv", environ_base={"REMOTE_ADDR": "10.1.2.3"},
           headers={"X-Forwarded-For": f"198.51.100.1, {REAL_IP}, 10.9.9.9"})
     row = _only_click(app, link)
     # The right-most hop the proxies did not add is the client; the spoofable left part is not.
@@ -51,8 +51,8 @@ def test_forwarded_for_through_a_trusted_proxy_is_used(client, app, link):
 
 
 def test_ips_are_stored_truncated_and_hashed_never_raw(client, app, link):
-    visit(client, "/p", environ_base={"REMOTE_ADDR": REAL_IP})
-    visit(client, "/p", environ_base={"REMOTE_ADDR": "2001:db8:85a3:1234:5678::7"})
+    visit(client, "/priv", environ_base={"REMOTE_ADDR": REAL_IP})
+    visit(client, "/priv", environ_base={"REMOTE_ADDR": "2001:db8:85a3:1234:5678::7"})
     flush(app)
     first, second = clicks(link["id"])
     assert first.ip_truncated == "81.2.69.0"
@@ -66,7 +66,7 @@ def test_ips_are_stored_truncated_and_hashed_never_raw(client, app, link):
 
 def test_same_ip_gives_the_same_hash(client, app, link):
     for _ in range(2):
-        visit(client, "/p", environ_base={"REMOTE_ADDR": REAL_IP})
+        visit(client, "/priv", environ_base={"REMOTE_ADDR": REAL_IP})
     flush(app)
     first, second = clicks(link["id"])
     assert first.ip_hash == second.ip_hash
@@ -78,10 +78,12 @@ def test_same_ip_gives_the_same_hash(client, app, link):
     ("store_referrer", ("referrer",)),
 ])
 def test_workspace_toggles_empty_their_columns(client, app, alice, link, toggle, columns):
-    visit(client, "/p", headers={"Referer": "https://news.example/story"},
+    visit(client, "/priv", headers={"Referer": "https://news.example/story"},
           environ_base={"REMOTE_ADDR": REAL_IP})  # the link is cached from here on
+    flush(app)
+    # The switch applies from the next flush on (buffered clicks included), cache or not.
     Workspace.update({toggle: False}).where(Workspace.id == alice.workspace.id).execute()
-    visit(client, "/p", headers={"Referer": "https://news.example/story"},
+    visit(client, "/priv", headers={"Referer": "https://news.example/story"},
           environ_base={"REMOTE_ADDR": REAL_IP})
     flush(app)
     before, after = clicks(link["id"])
@@ -94,14 +96,14 @@ def test_workspace_toggles_empty_their_columns(client, app, alice, link, toggle,
 
 
 def test_visitor_cookie_for_people_not_bots(client, app, link):
-    human = visit(client, "/p", ua=CHROME)
+    human = visit(client, "/priv", ua=CHROME)
     cookie = [h for h in human.headers.getlist("Set-Cookie") if h.startswith("lh_vid=")]
     assert cookie and "HttpOnly" in cookie[0] and "SameSite=Lax" in cookie[0]
     assert "Max-Age=31536000" in cookie[0]
-    again = visit(client, "/p", ua=CHROME)  # the client sends it back: no new cookie
+    again = visit(client, "/priv", ua=CHROME)  # the client sends it back: no new cookie
     assert not [h for h in again.headers.getlist("Set-Cookie") if h.startswith("lh_vid=")]
     client.delete_cookie("lh_vid")
-    bot = visit(client, "/p", ua=GOOGLEBOT)
+    bot = visit(client, "/priv", ua=GOOGLEBOT)
     assert not bot.headers.getlist("Set-Cookie")
     flush(app)
     first, second, third = clicks(link["id"])
@@ -110,11 +112,11 @@ def test_visitor_cookie_for_people_not_bots(client, app, link):
 
 def test_tampered_visitor_cookie_is_replaced(client, link):
     client.set_cookie("lh_vid", "0" * 32 + "." + "f" * 16)
-    response = visit(client, "/p")
+    response = visit(client, "/priv")
     assert [h for h in response.headers.getlist("Set-Cookie") if h.startswith("lh_vid=")]
 
 
 def test_cookie_is_secure_over_https(client, link):
-    response = visit(client, "/p", base_url="https://lnk.example.org")
+    response = visit(client, "/priv", base_url="https://lnk.example.org")
     [cookie] = response.headers.getlist("Set-Cookie")
     assert cookie.endswith("; Secure")
