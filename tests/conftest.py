@@ -110,6 +110,8 @@ def app(data_dir, settings_overrides):
 
 @pytest.fixture
 def client(app):
+    """The test client, kept open so a test can read `flask.g`/session state after a request
+    (other clients made in the same test share that context: prefer `session(app, email)`)."""
     with app.test_client() as test_client:
         yield test_client
 
@@ -205,3 +207,10 @@ def page(browser, live_server):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def session(app, email: str, password: str = PASSWORD):
+    """A fresh test client signed in as `email`, sending its CSRF token on every request."""
+    signed_in = app.test_client()
+    signed_in.environ_base["HTTP_X_CSRF_TOKEN"] = login(signed_in, email, password)
+    return signed_in

@@ -14,13 +14,7 @@ from linkhub.schemas.workspaces import ApiKeyCreatedOut, ApiKeyOut
 from linkhub.services.accounts import create_user
 from linkhub.services.api_keys import create_api_key
 from linkhub.services.workspaces import add_member
-from tests.conftest import PASSWORD, db_snapshot, login
-
-
-def session(app, email):
-    client = app.test_client()
-    client.environ_base["HTTP_X_CSRF_TOKEN"] = login(client, email)
-    return client
+from tests.conftest import PASSWORD, db_snapshot, session
 
 
 @pytest.fixture

@@ -9,13 +9,7 @@ from linkhub.models import Member, User
 from linkhub.schemas.workspaces import MemberOut
 from linkhub.services.accounts import create_user
 from linkhub.services.workspaces import add_member, create_workspace
-from tests.conftest import PASSWORD, db_snapshot, login
-
-
-def session(app, email):
-    client = app.test_client()
-    client.environ_base["HTTP_X_CSRF_TOKEN"] = login(client, email)
-    return client
+from tests.conftest import PASSWORD, db_snapshot, session
 
 
 @pytest.fixture

@@ -10,14 +10,7 @@ from linkhub.schemas.workspaces import MemberOut, UsageOut, WorkspaceOut
 from linkhub.services.accounts import create_user
 from linkhub.services.api_keys import create_api_key
 from linkhub.services.workspaces import MAX_JOINED, add_member, create_workspace
-from tests.conftest import PASSWORD, db_snapshot, login
-
-
-def session(app, email):
-    """A test client signed in as `email`, sending its CSRF token on every request."""
-    client = app.test_client()
-    client.environ_base["HTTP_X_CSRF_TOKEN"] = login(client, email)
-    return client
+from tests.conftest import PASSWORD, db_snapshot, session
 
 
 @pytest.fixture
