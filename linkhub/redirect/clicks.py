@@ -6,11 +6,14 @@ link counters and hourly rollups together, then hands the flushed batch to side 
 from __future__ import annotations
 
 import logging
+import operator
 import os
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Callable
 
 import peewee
@@ -18,7 +21,15 @@ from flask import Flask
 
 from linkhub import ids
 from linkhub.db import database
-from linkhub.models import Click, ClickRollup, Link, LinkVisitor, OrphanVisit, Workspace
+from linkhub.models import (
+    Click,
+    ClickRollup,
+    Link,
+    LinkVisitor,
+    OrphanVisit,
+    Rule,
+    Workspace,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +44,10 @@ DIMENSIONS: dict[str, tuple[str | None, str]] = {
     "rule": ("rule_public_id", "default"),
     "trigger": ("trigger", "link"),
 }
-CHUNK = 300  # rows per multi-row statement (3 parameters each stays far under SQLite's cap)
+CHUNK = 250  # rows per multi-row statement (x 32 columns stays far under SQLite's caps)
+# The writer gives the GIL away this often while it works through a batch in Python, so a
+# busy flush never holds up the request threads for long (they wait, or p99 suffers).
+YIELD_EVERY = 64
 Privacy = tuple[bool, bool, bool]  # store ip, user agent, referrer
 
 # Click ids come from a pool of OS random bytes refilled 4 KiB at a time: ids.new_id makes 16
@@ -197,39 +211,82 @@ class ClickBuffer:
                 "accepted": self.accepted}
 
 
-def _hour(value: datetime) -> datetime:
-    return value.replace(minute=0, second=0, microsecond=0)
+# --- the statements of a flush --------------------------------------------------------------
+# The batch's clicks are inserted with one multi-row statement per CHUNK; everything derived
+# from them (first-visit uniques, LinkVisitor, link counters, hourly rollups) is then computed
+# by SQLite itself over the new rowid range, without the GIL: the request threads keep it.
+
+_CLICK = Click._meta.table_name
+_CLICK_FIELDS = [(f.name, f.default) for f in Click._meta.sorted_fields if f.name != "id"]
+_CLICK_VALUES = operator.itemgetter(*(name for name, _ in _CLICK_FIELDS))
+_CLICK_HEAD = (f'INSERT INTO "{_CLICK}" ('
+               + ", ".join(f'"{f.column_name}"' for f in Click._meta.sorted_fields
+                           if f.name != "id") + ") VALUES ")
+_NEW = 'c."id" > ? AND c."id" <= ?'  # the batch: rowids above the old maximum
+_MARK_UNIQUES = (
+    f'UPDATE "{_CLICK}" SET "is_unique" = 1 WHERE "id" IN (SELECT MIN(c."id") '
+    f'FROM "{_CLICK}" AS c WHERE {_NEW} AND c."bot" = 0 AND c."visitor_id" != \'\' '
+    f'AND NOT EXISTS (SELECT 1 FROM "{LinkVisitor._meta.table_name}" AS lv '
+    'WHERE lv."link_id" = c."link_id" AND lv."visitor_id" = c."visitor_id") '
+    'GROUP BY c."link_id", c."visitor_id")')
+_ADD_VISITORS = (
+    f'INSERT OR IGNORE INTO "{LinkVisitor._meta.table_name}" ("link_id", "visitor_id", '
+    f'"first_seen_at") SELECT c."link_id", c."visitor_id", c."created_at" FROM "{_CLICK}" AS c '
+    f'WHERE {_NEW} AND c."is_unique" = 1')
+_UNIQUE_IDS = f'SELECT group_concat(c."id") FROM "{_CLICK}" AS c WHERE {_NEW} AND c."is_unique"'
+_COUNTERS = (
+    f'UPDATE "{Link._meta.table_name}" SET "clicks" = "clicks" + s.humans, '
+    '"unique_clicks" = "unique_clicks" + s.uniques, "bot_clicks" = "bot_clicks" + s.bots, '
+    '"last_clicked_at" = CASE WHEN s.humans > 0 THEN '
+    'MAX(COALESCE("last_clicked_at", s.last), s.last) ELSE "last_clicked_at" END '
+    'FROM (SELECT c."link_id" AS link, SUM(c."bot" = 0) AS humans, '
+    'SUM(c."bot" = 0 AND c."is_unique" = 1) AS uniques, SUM(c."bot" != 0) AS bots, '
+    'MAX(CASE WHEN c."bot" = 0 THEN c."created_at" END) AS last '
+    f'FROM "{_CLICK}" AS c WHERE {_NEW} GROUP BY c."link_id") AS s '
+    f'WHERE "{Link._meta.table_name}"."id" = s.link')
 
 
-def _insert_sql(model: type[peewee.Model], columns: list[str], suffix: str = "") -> str:
-    names = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    return f'INSERT INTO "{model._meta.table_name}" ({names}) VALUES ({marks}){suffix}'
+def _dimension_value(column: str | None, unknown: str) -> str:
+    if column is None:
+        return f"'{unknown}'"
+    source = 'r."public_id"' if column == "rule_public_id" else f'c."{column}"'
+    return f"substr(COALESCE(NULLIF({source}, ''), '{unknown}'), 1, 255)"
 
 
-# Click columns (model field name, column name, default) in insert order.
-_CLICK_FIELDS = [(f.name, f.column_name, f.default) for f in Click._meta.sorted_fields
-                 if f.name != "id"]
-_CLICK_SQL = _insert_sql(Click, [column for _, column, _ in _CLICK_FIELDS])
-_ROLLUP_SQL = _insert_sql(
-    ClickRollup, ["workspace_id", "link_id", "hour", "dimension", "value", "clicks",
-                  "unique_clicks", "bot_clicks"],
-    ' ON CONFLICT ("link_id", "hour", "dimension", "value") DO UPDATE SET '
+_ROLLUPS = (
+    f'INSERT INTO "{ClickRollup._meta.table_name}" ("workspace_id", "link_id", "hour", '
+    '"dimension", "value", "clicks", "unique_clicks", "bot_clicks") '
+    "SELECT ws, link, hour, dimension, value, SUM(bot = 0), SUM(bot = 0 AND uniq = 1), "
+    "SUM(bot != 0) FROM ("
+    + " UNION ALL ".join(
+        f"SELECT c.\"workspace_id\" AS ws, c.\"link_id\" AS link, "
+        f"strftime('%Y-%m-%d %H:00:00', c.\"created_at\") AS hour, '{name}' AS dimension, "
+        f"{_dimension_value(column, unknown)} AS value, c.\"bot\" AS bot, "
+        f"c.\"is_unique\" AS uniq FROM \"{_CLICK}\" AS c "
+        + (f'LEFT JOIN "{Rule._meta.table_name}" AS r ON r."id" = c."rule_id" '
+           if column == "rule_public_id" else "")
+        + f"WHERE {_NEW}"
+        for name, (column, unknown) in DIMENSIONS.items())
+    + ") WHERE true GROUP BY ws, link, hour, dimension, value "
+    'ON CONFLICT ("link_id", "hour", "dimension", "value") DO UPDATE SET '
     '"clicks" = "clicks" + excluded."clicks", '
     '"unique_clicks" = "unique_clicks" + excluded."unique_clicks", '
     '"bot_clicks" = "bot_clicks" + excluded."bot_clicks"')
-_COUNTERS_SQL = (
-    f'UPDATE "{Link._meta.table_name}" SET "clicks" = "clicks" + ?, '
-    '"unique_clicks" = "unique_clicks" + ?, "bot_clicks" = "bot_clicks" + ?, '
-    '"last_clicked_at" = CASE WHEN ? > 0 THEN MAX(COALESCE("last_clicked_at", ?), ?) '
-    'ELSE "last_clicked_at" END WHERE "id" = ?')
-_VISITOR_TABLE = LinkVisitor._meta.table_name
 
 
-def _visitor_sql(count: int) -> str:
-    values = ", ".join("(?, ?, ?)" for _ in range(count))
-    return (f'INSERT OR IGNORE INTO "{_VISITOR_TABLE}" ("link_id", "visitor_id", '
-            f'"first_seen_at") VALUES {values} RETURNING "link_id", "visitor_id"')
+@lru_cache(maxsize=64)
+def _values_sql(head: str, width: int, count: int) -> str:
+    row = "(" + ", ".join("?" * width) + ")"
+    return head + ", ".join([row] * count)
+
+
+def _insert_batched(head: str, rows: list[tuple]) -> None:
+    """`head VALUES (...), (...)` over `rows` in chunks: one statement (one step, one GIL
+    hand-off) per chunk instead of one per row as executemany does."""
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        database.execute_sql(_values_sql(head, len(chunk[0]), len(chunk)),
+                             [value for row in chunk for value in row])
 
 
 class ClickWriter:
@@ -256,7 +313,11 @@ class ClickWriter:
                 return 0
             try:
                 privacy = self._privacy(events)
-                rows = [self._row(event, privacy) for event in events]
+                rows = []
+                for start in range(0, len(events), YIELD_EVERY):
+                    rows += [self._row(event, privacy)
+                             for event in events[start:start + YIELD_EVERY]]
+                    time.sleep(0)  # let request threads (and waitress's I/O loop) run
             except Exception:
                 self.failures += 1
                 log.exception("describing %d click events failed; requeued", len(events))
@@ -332,88 +393,42 @@ class ClickWriter:
         return {ws: (bool(ip), bool(ua), bool(ref)) for ws, ip, ua, ref in rows}
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
-        with database.atomic():
-            self._mark_uniques(rows)
-            database.cursor().executemany(_CLICK_SQL, [
-                tuple(row[name] if name in row else (default() if callable(default)
-                                                     else default)
-                      for name, _, default in _CLICK_FIELDS)
-                for row in rows])
-            self._update_counters(rows)
-            self._update_rollups(rows)
-
-    @staticmethod
-    def _mark_uniques(rows: list[dict[str, Any]]) -> None:
-        """A human click is unique when it is its visitor's first on the link: the first row
-        of each (link, visitor) pair whose LinkVisitor insert took (RETURNING reports it)."""
-        firsts: dict[tuple[int, str], dict[str, Any]] = {}
-        for row in rows:
-            row["is_unique"] = False
-            if not row["bot"] and row["visitor_id"]:
-                firsts.setdefault((row["link"], row["visitor_id"]), row)
-        pairs = list(firsts.items())
-        for start in range(0, len(pairs), CHUNK):
-            chunk = pairs[start:start + CHUNK]
-            params: list[Any] = []
-            for (link_id, visitor), row in chunk:
-                params += (link_id, visitor, row["created_at"])
-            cursor = database.execute_sql(_visitor_sql(len(chunk)), params)
-            for link_id, visitor in cursor.fetchall():
-                firsts[(link_id, visitor)]["is_unique"] = True
+        """One transaction: the clicks, then what SQLite derives from them (see above)."""
+        defaults = {name: default() if callable(default) else default
+                    for name, default in _CLICK_FIELDS}
+        defaults["is_unique"] = False
+        values = [_CLICK_VALUES({**defaults, **row}) for row in rows]
+        with database.atomic("IMMEDIATE"):  # the write lock first: the rowid span is ours
+            before = database.execute_sql(f'SELECT MAX("id") FROM "{_CLICK}"').fetchone()[0]
+            before = before or 0
+            _insert_batched(_CLICK_HEAD, values)
+            after = database.execute_sql(f'SELECT MAX("id") FROM "{_CLICK}"').fetchone()[0]
+            span = (before, after)
+            database.execute_sql(_MARK_UNIQUES, span)
+            database.execute_sql(_ADD_VISITORS, span)
+            database.execute_sql(_COUNTERS, span)
+            database.execute_sql(_ROLLUPS, span * len(DIMENSIONS))
+            found = database.execute_sql(_UNIQUE_IDS, span).fetchone()[0]
+        unique = {int(rowid) for rowid in found.split(",")} if found else set()
+        for rowid, row in enumerate(rows, before + 1):  # one statement: consecutive rowids
+            row["is_unique"] = rowid in unique
 
     def _row(self, event: ClickEvent, privacy: dict[int, Privacy]) -> dict[str, Any]:
+        """The event's own fields over the described visitor columns (a None own field leaves
+        the described value in place)."""
         event.privacy = privacy.get(event.workspace_id, event.privacy)
-        row: dict[str, Any] = {
-            "public_id": event.click_id, "workspace": event.workspace_id,
-            "link": event.link_id, "rule": event.rule_id, "created_at": event.created_at,
-            "trigger": event.trigger, "method": event.method, "bot": event.bot,
-            "destination_url": event.destination_url, "visitor_id": event.visitor_id,
-            "rule_public_id": event.rule_public_id,
-        }
-        described = self.describe(event)
-        for key, value in described.items():
-            if row.get(key) is None:
+        row = self.describe(event)
+        bot = bool(event.bot or row.get("bot"))
+        for key, value in (
+                ("public_id", event.click_id), ("workspace", event.workspace_id),
+                ("link", event.link_id), ("rule", event.rule_id),
+                ("created_at", event.created_at), ("trigger", event.trigger),
+                ("method", event.method), ("destination_url", event.destination_url),
+                ("visitor_id", event.visitor_id), ("rule_public_id", event.rule_public_id)):
+            if value is not None or key not in row:
                 row[key] = value
-        row["bot"] = bool(event.bot or described.get("bot"))
+        row["bot"] = bot
         return row
-
-    @staticmethod
-    def _update_counters(rows: list[dict[str, Any]]) -> None:
-        per_link: dict[int, list[Any]] = {}
-        for row in rows:
-            entry = per_link.get(row["link"])
-            if entry is None:
-                entry = per_link[row["link"]] = [0, 0, 0, row["created_at"]]
-            if row["bot"]:
-                entry[2] += 1
-            else:
-                entry[0] += 1
-                entry[1] += 1 if row["is_unique"] else 0
-                entry[3] = max(entry[3], row["created_at"])
-        database.cursor().executemany(_COUNTERS_SQL, [
-            (humans, uniques, bots, humans, last, last, link_id)
-            for link_id, (humans, uniques, bots, last) in per_link.items()])
-
-    @staticmethod
-    def _update_rollups(rows: list[dict[str, Any]]) -> None:
-        counts: dict[tuple, list[int]] = {}
-        for row in rows:
-            hour = _hour(row["created_at"])
-            bot = row["bot"]
-            unique = row["is_unique"]
-            for dimension, (column, unknown) in DIMENSIONS.items():
-                value = unknown if column is None else (row.get(column) or unknown)
-                key = (row["workspace"], row["link"], hour, dimension, str(value)[:255])
-                bucket = counts.get(key)
-                if bucket is None:
-                    bucket = counts[key] = [0, 0, 0]
-                if bot:
-                    bucket[2] += 1
-                else:
-                    bucket[0] += 1
-                    bucket[1] += 1 if unique else 0
-        database.cursor().executemany(_ROLLUP_SQL, [
-            (*key, clicks, uniques, bots) for key, (clicks, uniques, bots) in counts.items()])
 
     # ---- the thread ------------------------------------------------------------------
     def start(self) -> None:

@@ -1,15 +1,17 @@
 """Cached lookup of what a (host, short code) pair means: the custom domain entry for a host
 (every domain is loaded at once, in one read), and the compiled link for a code (its fields,
-effective UTMs and compiled rules). A link miss costs at most two indexed reads (the link with
-its workspace and UTM template; its rules); a hit costs none. Entries are immutable; the cache
-is invalidated by services/ on every write. Never writes."""
+effective UTMs and compiled rules). A link miss costs one indexed read (the link with its
+workspace, UTM template and rules); a hit costs none. Entries are immutable; the cache is
+invalidated by services/ on every write. Never writes."""
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
@@ -50,7 +52,7 @@ class Target:
     url_head: str
     joiner: str
     url_fragment: str
-    own_keys: frozenset[str]
+    own_keys: tuple[str, ...]  # a tuple: the GC stops tracking it (a cached link must be cheap)
     deep_link_enabled: bool
     deep_link_ios: str | None
     deep_link_android: str | None
@@ -89,14 +91,14 @@ class CompiledLink:
     utms: tuple[tuple[str, str], ...]
     default: Target
     rules: CompiledRules
-    targets: dict[str, Target]  # rule public id -> target
+    targets: Mapping[str, Target]  # rule public id -> target
 
 
 def _cut(destination: str | None, utms: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     """The Target fields derived from a destination URL and the link's UTM values."""
     if not destination:
         return {"destination": None, "location": None, "url_head": "", "joiner": "?",
-                "url_fragment": "", "own_keys": frozenset()}
+                "url_fragment": "", "own_keys": ()}
     head, hash_mark, fragment = destination.partition("#")
     query = head.partition("?")[2]
     own = {key for key, _ in parse_qsl(query, keep_blank_values=True)}
@@ -108,7 +110,7 @@ def _cut(destination: str | None, utms: tuple[tuple[str, str], ...]) -> dict[str
     joiner = "" if head.endswith(("?", "&")) else "&" if "?" in head else "?"
     fragment = hash_mark + fragment
     return {"destination": destination, "location": head + fragment, "url_head": head,
-            "joiner": joiner, "url_fragment": fragment, "own_keys": frozenset(own)}
+            "joiner": joiner, "url_fragment": fragment, "own_keys": tuple(sorted(own))}
 
 
 def _target_for_rule(rule: dict[str, Any], link_target: Target,
@@ -143,7 +145,7 @@ def compile_link(link: Any, workspace: Any, template: Any | None,
         deep_link_fallback=link.deep_link_fallback_url,
         preserve_query=link.preserve_query_params, forward_utms=link.forward_utms,
         breakout=link.inapp_browser_breakout, delay_ms=0)
-    compiled = compile_rules(rules)
+    compiled = compile_rules(rules) if rules else _NO_RULES
     for rule_id, reason in compiled.skipped:
         log.warning("rule %s of link %s cannot be compiled: %s", rule_id, link.public_id, reason)
     return CompiledLink(
@@ -158,8 +160,15 @@ def compile_link(link: Any, workspace: Any, template: Any | None,
         og=(link.og_title, link.og_description, link.og_image),
         has_og=bool(link.og_title or link.og_description or link.og_image),
         utms=utms, default=default, rules=compiled,
-        targets={rule["id"]: _target_for_rule(rule, default, utms) for rule in rules},
+        targets=({rule["id"]: _target_for_rule(rule, default, utms) for rule in rules}
+                 if rules else _NO_TARGETS),
     )
+
+
+# Shared by every link without rules: the cache holds thousands of links, and each object a
+# cached link owns is one more for every full garbage collection to walk.
+_NO_RULES = compile_rules([])
+_NO_TARGETS: Mapping[str, Target] = MappingProxyType({})
 
 
 # --- the two reads of a miss ---------------------------------------------------------------------
@@ -190,33 +199,37 @@ def _select(alias: str, columns: tuple[str, ...]) -> str:
     return ", ".join(f'{alias}."{column}"' for column in columns)
 
 
+# The rules: the same set as services.rules.rules_for_link (a test holds them together), as one
+# JSON array per link, so a miss is ONE statement (each statement hands the GIL away and waits
+# to get it back). The unary + keeps SQLite off the workspace index: it unions the three
+# indexed lookups instead of scanning the workspace's rules.
+_RULES_JSON = (
+    f"(SELECT json_group_array(json_array({_select('r', _RULE_COLUMNS)})) "
+    f'FROM "{Rule._meta.table_name}" AS r '
+    'WHERE +r."workspace_id" = l."workspace_id" AND r."deleted_at" IS NULL '
+    'AND r."enabled" = 1 AND (r."link_id" = l."id" OR r."id" IN (SELECT "rule_id" FROM '
+    f'"{LinkRule._meta.table_name}" WHERE "link_id" = l."id") '
+    'OR r."campaign_id" = l."campaign_id"))')
 _LINK_SQL = (
     f"SELECT {_select('l', _LINK_COLUMNS)}, {_select('w', _WORKSPACE_COLUMNS)}, "
-    f"{_select('u', _TEMPLATE_COLUMNS)} "
+    f"{_select('u', _TEMPLATE_COLUMNS)}, {_RULES_JSON} "
     f'FROM "{Link._meta.table_name}" AS l '
     f'JOIN "{Workspace._meta.table_name}" AS w ON w."id" = l."workspace_id" '
     f'LEFT JOIN "{UtmTemplate._meta.table_name}" AS u ON u."id" = l."utm_template_id" '
     'WHERE l."domain_key" = ? AND l."code_key" = ? AND l."deleted_at" IS NULL LIMIT 1')
-# The same set and order as services.rules.rules_for_link (a test holds them together). The
-# unary + keeps SQLite off the workspace index, so it unions the three indexed lookups.
-_RULES_SQL = (
-    f"SELECT {_select('r', _RULE_COLUMNS)} FROM \"{Rule._meta.table_name}\" AS r "
-    'WHERE +r."workspace_id" = ? AND r."deleted_at" IS NULL AND r."enabled" = 1 AND '
-    '(r."link_id" = ? OR r."id" IN (SELECT "rule_id" FROM '
-    f'"{LinkRule._meta.table_name}" WHERE "link_id" = ?) OR r."campaign_id" = ?) '
-    'ORDER BY r."priority", r."created_at", r."public_id"')
 _CONVERT = (_converters(Link, _LINK_COLUMNS) + _converters(Workspace, _WORKSPACE_COLUMNS)
             + _converters(UtmTemplate, _TEMPLATE_COLUMNS))
 _RULE_CONVERT = _converters(Rule, _RULE_COLUMNS)
 
 
-def load_link_row(domain_key: int, code_key: str) -> tuple[Any, Any, Any] | None:
-    """(link, workspace, template or None) as attribute bags, for the live link with that key."""
+def load_link_row(domain_key: int, code_key: str) -> tuple[Any, Any, Any, list] | None:
+    """(link, workspace, template or None, rules) for the live link with that key, in one
+    indexed read: attribute bags, and the rules in `services.rules.normalized` form."""
     raw = database.execute_sql(_LINK_SQL, (domain_key, code_key)).fetchone()
     if raw is None:
         return None
     values = [convert(value) if value is not None else None
-              for convert, value in zip(_CONVERT, raw, strict=True)]
+              for convert, value in zip(_CONVERT, raw[:-1], strict=True)]
     split, rest = len(_LINK_COLUMNS), len(_LINK_COLUMNS) + len(_WORKSPACE_COLUMNS)
     link = SimpleNamespace(**dict(zip(_LINK_COLUMNS, values[:split], strict=True)))
     workspace = SimpleNamespace(**dict(zip(_WORKSPACE_COLUMNS, values[split:rest],
@@ -225,17 +238,15 @@ def load_link_row(domain_key: int, code_key: str) -> tuple[Any, Any, Any] | None
     if template.id is None:
         link.utm_template_id = None  # nothing to fill from (and nothing to look up again)
         template = None
-    return link, workspace, template
+    return link, workspace, template, _rules(raw[-1])
 
 
-def load_rules(link: Any) -> list[dict[str, Any]]:
-    """The link's applicable rules in `services.rules.normalized` form, in evaluation order."""
+def _rules(array: str | None) -> list[dict[str, Any]]:
+    """Decode the JSON rule rows, in rules_for_link's order (priority, created, public id)."""
     from linkhub.services.rules import COLUMNS
 
-    cursor = database.execute_sql(_RULES_SQL, (link.workspace_id, link.id, link.id,
-                                               link.campaign_id))
     out = []
-    for raw in cursor.fetchall():
+    for raw in json.loads(array) if array else ():
         row = {column: convert(value) if value is not None else None
                for column, convert, value in zip(_RULE_COLUMNS, _RULE_CONVERT, raw,
                                                   strict=True)}
@@ -246,6 +257,7 @@ def load_rules(link: Any) -> list[dict[str, Any]]:
                     scope="link" if row["link_id"] else "campaign" if row["campaign_id"]
                     else "shared")
         out.append(rule)
+    out.sort(key=lambda rule: (rule["priority"], rule["createdAt"], rule["id"]))
     return out
 
 
@@ -287,10 +299,10 @@ class Resolver:
         found = load_link_row(domain_key, code_key)
         if found is None:
             return Miss("unknown"), None
-        row, workspace, template = found
+        row, workspace, template, rules = found
         if not row.enabled or row.archived_at is not None:
             return Miss("disabled" if not row.enabled else "archived", row.workspace_id), row.id
-        return compile_link(row, workspace, template, load_rules(row),
+        return compile_link(row, workspace, template, rules,
                             self._clicks_base(row, seq)), row.id
 
     def _clicks_base(self, row: Any, seq: int) -> int:

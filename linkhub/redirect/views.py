@@ -157,6 +157,7 @@ class RedirectMiddleware:
         self.default_host = _host_of(self.settings["BASE_URL"])
         self.signer = _ClockSigner(app.config["SECRET_KEY"], salt="linkhub.link-password")
         self._reserved: frozenset[str] | None = None
+        self._hosts: dict[str, str] = {}
 
     # ---- WSGI entry ----------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -190,8 +191,12 @@ class RedirectMiddleware:
     def _domain(self, environ: dict[str, Any]) -> DomainEntry | None:
         """The custom domain named by the Host header; None means the default domain (the
         configured host, or any host that is no custom domain)."""
-        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or ""
-        host = _host_of_header(host)
+        raw = environ.get("HTTP_HOST") or environ.get("SERVER_NAME") or ""
+        host = self._hosts.get(raw)
+        if host is None:
+            host = _host_of_header(raw)
+            if len(self._hosts) < 1024:  # Host headers repeat; made-up ones stop being kept
+                self._hosts[raw] = host
         if not host or host == self.default_host:
             return None
         return self.resolver.domain(host)
@@ -447,21 +452,13 @@ def install(app: Flask) -> RedirectMiddleware:
     """Create the click pipeline and put the redirect layer in front of the Flask app. The
     writer thread is started (and stopped with a final flush) by `linkhub serve`."""
     from linkhub.redirect import clicks
-    from linkhub.redirect.facts import CLICK_COLUMNS
+    from linkhub.redirect.describe import Describer
 
-    settings = app.config["LINKHUB"]
     secret = app.config["LINKHUB_SECRETS"]["hashing_key"].encode()
-
-    def describe(event: ClickEvent) -> dict[str, Any]:
-        facts = VisitorFacts.from_snapshot(event.snapshot, secret=secret, settings=settings)
-        record = facts.for_click(*event.privacy)
-        return {CLICK_COLUMNS[key]: value for key, value in record.items()}
-
-    pipeline = clicks.init_app(app, describe)
+    pipeline = clicks.init_app(app, Describer(secret, app.config["LINKHUB"]))
     middleware = RedirectMiddleware(app, app.wsgi_app)
     app.wsgi_app = middleware
     app.extensions["linkhub.redirect"] = middleware
     app.extensions.setdefault("linkhub.health_probes", []).append(
         lambda: {"clicks": pipeline.buffer.stats()})
     return middleware
-

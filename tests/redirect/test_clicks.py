@@ -12,9 +12,12 @@ import pytest
 from linkhub import clock, ids
 from linkhub.models import Click, ClickRollup, Link, LinkVisitor, OrphanVisit
 from linkhub.redirect.clicks import ClickBuffer, ClickEvent, ClickWriter
+from linkhub.redirect.describe import Describer
+from linkhub.redirect.facts import CLICK_COLUMNS, VisitorFacts, visitor_cookie_value
 from tests.redirect.redirect_support import CHROME, UA
 from tests.redirect.redirect_support import make_link as api_link
 from tests.redirect.redirect_support import rollup as summed
+from tests.redirect.useragents import AGENTS
 
 
 def make_link(workspace, code="abc") -> Link:
@@ -289,3 +292,51 @@ def test_orphans_of_deleted_codes_are_told_apart(ctx, alice):
     writer.flush()
     reasons = {o.path: (o.reason, o.workspace_id) for o in OrphanVisit.select()}
     assert reasons == {"/gone": ("deleted", alice.workspace.id), "/never": ("unknown", None)}
+
+
+# --- the writer's visitor columns equal VisitorFacts.for_click --------------------------------
+
+SECRET = b"k" * 32
+
+
+def _event_for(environ, ip, privacy=(True, True, True)):
+    facts = VisitorFacts(environ, client_ip=ip, now=datetime(2026, 3, 1, 10), secret=SECRET)
+    return ClickEvent(click_id="clk_x", link_id=1, workspace_id=1,
+                      created_at=datetime(2026, 3, 1, 10), snapshot=facts.snapshot(),
+                      privacy=privacy)
+
+
+def _for_click(event, settings):
+    facts = VisitorFacts.from_snapshot(event.snapshot, secret=SECRET, settings=settings)
+    return {CLICK_COLUMNS[k]: v for k, v in facts.for_click(*event.privacy).items()}
+
+
+@pytest.mark.parametrize("agent", AGENTS, ids=lambda a: a.name)
+def test_describer_matches_for_click_for_every_agent(agent):
+    environ = {"HTTP_USER_AGENT": agent.ua, "REQUEST_METHOD": "GET",
+               "HTTP_ACCEPT_LANGUAGE": "es-MX,es;q=0.9,en;q=0.5",
+               "HTTP_REFERER": "https://www.news.example/a?b=1",
+               "QUERY_STRING": "utm_source=mail&utm_source=twice&utm_term=" + "x" * 300}
+    event = _event_for(environ, "81.2.69.142")
+    assert Describer(SECRET, {})(event) == _for_click(event, {})
+
+
+@pytest.mark.parametrize("environ, ip, privacy, settings", [
+    ({}, "8.8.8.8", (True, True, True), {}),
+    ({"REQUEST_METHOD": "HEAD", "HTTP_USER_AGENT": "  curl/8  "}, "2001:db8::1",
+     (False, True, True), {}),
+    ({"HTTP_USER_AGENT": "Mozilla/5.0", "HTTP_COOKIE": "a=1; lh_vid=" + visitor_cookie_value(
+        "0123456789abcdef0123456789abcdef", SECRET)}, "10.0.0.1", (True, False, False), {}),
+    ({"HTTP_USER_AGENT": "Mozilla/5.0", "HTTP_COOKIE": "lh_vid=" + "0" * 32 + "." + "f" * 16,
+      "HTTP_REFERER": "not a url", "HTTP_ACCEPT_LANGUAGE": "*;q=0.5, xx-invalid-tag-here"},
+     "not-an-ip", (True, True, True), {"ANONYMIZE_IP": False}),
+    ({"HTTP_USER_AGENT": "Mozilla/5.0", "QUERY_STRING": "utm_medium=&utm_campaign=caf%C3%A9"},
+     "::ffff:81.2.69.142", (True, True, True), {"ANONYMIZE_IP": False}),
+    ({"QUERY_STRING": "utm%5Fsource=enc&utm_term=a+b%20c&&utm_content=x=y&utm_medium=%zz"},
+     "8.8.4.4", (True, True, True), {}),
+    ({"QUERY_STRING": "a=1&" * 120 + "utm_source=too-late"}, "8.8.4.4", (True, True, True),
+     {}),
+])
+def test_describer_matches_for_click_in_edge_cases(environ, ip, privacy, settings):
+    event = _event_for(environ, ip, privacy)
+    assert Describer(SECRET, settings)(event) == _for_click(event, settings)

@@ -136,15 +136,16 @@ def test_limit_is_exact_when_a_flush_races_the_reload(client, app, alice, monkey
     app.extensions["linkhub.link_cache"].clear()
     from linkhub.redirect import resolve
 
-    real = resolve.load_rules
+    real = resolve.load_link_row
     raced = []
 
-    def flush_during_load(row):
+    def flush_during_load(*key):
+        found = real(*key)
         if not raced:
             raced.append(flush(app))  # commits the 2 clicks after the link row was read
-        return real(row)
+        return found
 
-    monkeypatch.setattr(resolve, "load_rules", flush_during_load)
+    monkeypatch.setattr(resolve, "load_link_row", flush_during_load)
     assert visit(client, "/few").status_code == 302
     assert raced == [2]
     assert visit(client, "/few").status_code == 302
