@@ -12,9 +12,10 @@ from linkhub.models.workspaces import Workspace
 
 
 class Click(BaseModel):
+    # workspace and link are indexed by the composite (…, created_at) indexes below
     public_id = peewee.CharField(max_length=40, unique=True)
-    workspace = peewee.ForeignKeyField(Workspace, on_delete="CASCADE")
-    link = peewee.ForeignKeyField(Link, on_delete="CASCADE", backref="click_rows")
+    workspace = peewee.ForeignKeyField(Workspace, on_delete="CASCADE", index=False)
+    link = peewee.ForeignKeyField(Link, on_delete="CASCADE", backref="click_rows", index=False)
     rule = peewee.ForeignKeyField(Rule, null=True, on_delete="SET NULL")
     created_at = peewee.DateTimeField(default=clock.now)
     trigger = peewee.CharField(max_length=16, default="link")  # link | qr | deeplink
@@ -56,7 +57,7 @@ class Click(BaseModel):
 class LinkVisitor(BaseModel):
     """First sighting of a visitor on a link: what makes a click unique."""
 
-    link = peewee.ForeignKeyField(Link, on_delete="CASCADE")
+    link = peewee.ForeignKeyField(Link, on_delete="CASCADE", index=False)
     visitor_id = peewee.CharField(max_length=64)
     first_seen_at = peewee.DateTimeField(default=clock.now)
 
@@ -68,8 +69,8 @@ class ClickRollup(BaseModel):
     """Hourly counts per link and dimension (`total`, `country`, `device`, `os`, `browser`,
     `referrer`, `rule`, `trigger`); kept when raw clicks expire."""
 
-    workspace = peewee.ForeignKeyField(Workspace, on_delete="CASCADE")
-    link = peewee.ForeignKeyField(Link, on_delete="CASCADE")
+    workspace = peewee.ForeignKeyField(Workspace, on_delete="CASCADE", index=False)
+    link = peewee.ForeignKeyField(Link, on_delete="CASCADE", index=False)
     hour = peewee.DateTimeField()
     dimension = peewee.CharField(max_length=16)
     value = peewee.CharField(max_length=255)
