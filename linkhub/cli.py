@@ -4,8 +4,8 @@ rules themselves live in services/. `python -m linkhub.cli` works too."""
 
 from __future__ import annotations
 
-import json
 import gc
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager

@@ -33,4 +33,9 @@ def client_ip(environ: Mapping[str, str], trusted: Iterable[str]) -> str:
                 return str(ipaddress.ip_address(hop))
             except ValueError:
                 return remote
-    return hops[0] if hops else remote
+    if hops:  # every hop is a trusted proxy: the first one is the client
+        try:
+            return str(ipaddress.ip_address(hops[0]))
+        except ValueError:
+            return remote
+    return remote

@@ -148,6 +148,10 @@ def update_workspace(workspace: Workspace, actor: User | None, data: dict[str, A
         for key, value in changed.items():
             setattr(workspace, key, value)
         workspace.save()
+        if "timezone" in changed:  # compiled links evaluate time rules in this zone
+            from linkhub.redirect import cache
+
+            cache.for_app().clear()
         audit.record("workspace.update", "workspace", workspace.public_id, workspace=workspace,
                      actor=actor, details={"fields": sorted(changed)})
     return workspace

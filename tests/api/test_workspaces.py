@@ -353,3 +353,16 @@ def test_usage_counts(app, client, team, alice, bob):
     assert data == {"members": 4, "pendingInvitations": 1, "apiKeys": 2}
     vic = session(app, "vic@example.com")
     assert vic.get(url(alice, "/usage")).status_code == 200
+
+
+def test_timezone_change_clears_the_redirect_cache(app, alice):
+    from linkhub.redirect import cache
+
+    link_cache = cache.for_app(app)
+    link_cache.put_link((0, "tzcode"), None, None, link_cache.generation)
+    assert link_cache.is_known_miss((0, "tzcode"))
+    signed_in = session(app, alice.email)
+    r = signed_in.patch(f"/api/workspaces/{alice.workspace_id}",
+                        json={"timezone": "Europe/Helsinki"})
+    assert r.status_code == 200
+    assert not link_cache.is_known_miss((0, "tzcode"))
