@@ -33,8 +33,6 @@ PASSWORD_COOKIE_AGE = 24 * 3600
 VISITOR_COOKIE_AGE = 365 * 24 * 3600
 MAX_FORM_BYTES = 4096
 METHODS = frozenset({"GET", "HEAD", "POST"})
-EXTRA_RESERVED = frozenset({"api", "app", "scim", "p", "s", "embed", "static", "health",
-                            ".well-known", "robots.txt", "favicon.ico"})
 _REQUEST_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # A query item that may go into a Location header as it came: URL-safe characters and
 # well-formed %XX escapes only (no '#', space, quote or control character).
@@ -49,15 +47,11 @@ StartResponse = Callable[..., Any]
 
 
 def reserved_segments(app: Flask) -> frozenset[str]:
-    """First path segments the app routes itself (read from the URL map): never short codes."""
+    """First path segments the app routes itself: never short codes. One list, shared with
+    the short-code validation (derived from the URL map there)."""
     from linkhub.services.short_codes import reserved_segments as routed
 
-    found = set(EXTRA_RESERVED) | set(routed(app))
-    for rule in app.url_map.iter_rules():
-        first = rule.rule.lstrip("/").split("/", 1)[0]
-        if first and "<" not in first:
-            found.add(first)
-    return frozenset(found)
+    return routed(app)
 
 
 class _Response:
