@@ -4,7 +4,15 @@ migrations own the schema and tests/test_migrations.py checks the two agree."""
 from linkhub.models.accounts import EmailLog, OneTimeToken, User, UserSession
 from linkhub.models.audit import AuditLog
 from linkhub.models.campaigns import Campaign
-from linkhub.models.clicks import Click, ClickRollup, LinkVisitor, OrphanVisit
+from linkhub.models.clicks import (
+    Click,
+    ClickRollup,
+    LinkVisitor,
+    OrphanVisit,
+    WorkspaceRollup,
+)
+from linkhub.models.conversions import Conversion, FxRate
+from linkhub.models.customers import Customer
 from linkhub.models.domains import Domain
 from linkhub.models.folders import Folder
 from linkhub.models.idempotency import IdempotencyRecord
@@ -19,6 +27,7 @@ ALL_MODELS = [
     IdempotencyRecord, AuditLog,
     Domain, Campaign, Tag, Folder, UtmTemplate, Link, LinkTag, Rule, LinkRule,
     Click, LinkVisitor, ClickRollup, OrphanVisit,
+    WorkspaceRollup, Customer, Conversion, FxRate,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]

@@ -85,6 +85,22 @@ class ClickRollup(BaseModel):
         )
 
 
+class WorkspaceRollup(BaseModel):
+    """Hourly counts per workspace and dimension (the same dimensions as ClickRollup, summed
+    over its links): workspace-wide ranges read a few rows per hour instead of one per link."""
+
+    workspace = peewee.ForeignKeyField(Workspace, on_delete="CASCADE", index=False)
+    hour = peewee.DateTimeField()
+    dimension = peewee.CharField(max_length=16)
+    value = peewee.CharField(max_length=255)
+    clicks = peewee.IntegerField(default=0)
+    unique_clicks = peewee.IntegerField(default=0)
+    bot_clicks = peewee.IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("workspace", "hour", "dimension", "value"), True),)
+
+
 class OrphanVisit(BaseModel):
     """A visit to a code that resolves to no live link (unknown, disabled, archived, deleted)."""
 
