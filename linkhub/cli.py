@@ -7,6 +7,8 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -155,6 +157,27 @@ def _start_click_writer(app) -> None:
     gc.collect()
     gc.set_threshold(50_000, 20, 100)
     gc.freeze()
+    limit = app.config["LINKHUB"]["LINK_CACHE_WARM"]
+    if limit > 0:
+        threading.Thread(target=_warm_link_cache, args=(app, limit), daemon=True,
+                         name="linkhub-link-cache-warm").start()
+
+
+def _warm_link_cache(app, limit: int) -> None:
+    """Compile the busiest links into the redirect cache in the background, then freeze what
+    that created too (it lives as long as the process, like the start-up objects)."""
+    from linkhub.db import database
+
+    started = time.monotonic()
+    try:
+        loaded = app.extensions["linkhub.redirect"].resolver.warm(limit)
+    except Exception:  # a cold cache only costs a read per first visit
+        logging.getLogger(__name__).exception("warming the link cache failed")
+        return
+    finally:
+        database.close()
+    gc.freeze()
+    click.echo(f"Link cache: {loaded} links warmed in {time.monotonic() - started:.1f}s")
 
 
 @main.command()

@@ -136,6 +136,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Click events held in memory before new ones are dropped (and counted)."),
     Setting("CLICK_FLUSH_SECONDS", 1.0, float,
             "How often the click writer flushes the buffer to SQLite (at most)."),
+    Setting("QR_LIMIT_PER_LINK", 50, _int,
+            "Most QR codes one link may have (403 LIMIT_EXCEEDED beyond); 0 means no limit."),
+    Setting("LINK_CACHE_WARM", 10_000, int,
+            "Links `serve` compiles into the redirect cache at start-up, most recently "
+            "clicked first (0: none; each link then costs one read on its first visit)."),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

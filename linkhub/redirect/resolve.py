@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -282,6 +283,27 @@ class Resolver:
         else:  # too many to keep: remember only the asked host
             self.cache.put_domain(host, entries.get(host), started)
         return entries.get(host)
+
+    def warm(self, limit: int, pause_every: int = 32) -> int:
+        """Compile up to `limit` live links into the cache, the most recently clicked (then
+        created) first, so a restarted server answers its busy links without a miss each.
+        Runs on a background thread at start-up; gives the GIL away every `pause_every`."""
+        limit = min(limit, link_cache.MAX_LINKS)
+        if limit <= 0:
+            return 0
+        keys = database.execute_sql(
+            f'SELECT "domain_key", "code_key" FROM "{Link._meta.table_name}" '
+            'WHERE "deleted_at" IS NULL AND "enabled" = 1 AND "archived_at" IS NULL '
+            'ORDER BY "last_clicked_at" IS NULL, "last_clicked_at" DESC, "id" DESC LIMIT ?',
+            (limit,)).fetchall()
+        loaded = 0
+        for number, (domain_key, code_key) in enumerate(keys, 1):
+            if self.cache.get_link((domain_key, code_key)) is None:
+                self.link(domain_key, code_key)
+                loaded += 1
+            if number % pause_every == 0:
+                time.sleep(0)
+        return loaded
 
     def link(self, domain_key: int, code_key: str) -> CompiledLink | Miss:
         key = (domain_key, code_key)

@@ -246,3 +246,23 @@ def test_load_link_row_reads_what_the_model_reads(client, alice):
     assert workspace.timezone == model.workspace.timezone and workspace.store_ip is True
     assert (template.utm_medium, template.ref) == ("email", "r") and rules == []
     assert load_link_row(0, "absent") is None
+
+
+def test_warm_compiles_the_busiest_live_links_so_their_first_visit_reads_nothing(
+        client, app, alice):
+    for code in ("w1", "w2", "w3"):
+        make_link(client, alice, shortCode=code)
+    make_link(client, alice, shortCode="w4")
+    patch_link(client, alice, "w4", enabled=False)  # disabled: not warmed
+    visit(client, "/warm-the-host-lookup")
+    resolver = app.extensions["linkhub.redirect"].resolver
+    cache = link_cache.for_app(app)
+    cache.clear()
+    assert resolver.warm(2) == 2  # a limit is a limit
+    assert resolver.warm(10) == 1  # what is already compiled is not loaded again
+    assert cache.get_link((0, "w4")) is None
+    visit(client, "/warm-the-host-lookup")
+    with Statements(app) as first:
+        assert visit(client, "/w3").status_code == 302
+    assert first.seen == [], first.seen
+    assert resolver.warm(0) == 0
