@@ -29,6 +29,7 @@ from linkhub.models import (
     OrphanVisit,
     Rule,
     Workspace,
+    WorkspaceRollup,
 )
 
 log = logging.getLogger(__name__)
@@ -253,25 +254,35 @@ def _dimension_value(column: str | None, unknown: str) -> str:
     return f"substr(COALESCE(NULLIF({source}, ''), '{unknown}'), 1, 255)"
 
 
-_ROLLUPS = (
-    f'INSERT INTO "{ClickRollup._meta.table_name}" ("workspace_id", "link_id", "hour", '
-    '"dimension", "value", "clicks", "unique_clicks", "bot_clicks") '
-    "SELECT ws, link, hour, dimension, value, SUM(bot = 0), SUM(bot = 0 AND uniq = 1), "
-    "SUM(bot != 0) FROM ("
-    + " UNION ALL ".join(
-        f"SELECT c.\"workspace_id\" AS ws, c.\"link_id\" AS link, "
-        f"strftime('%Y-%m-%d %H:00:00', c.\"created_at\") AS hour, '{name}' AS dimension, "
-        f"{_dimension_value(column, unknown)} AS value, c.\"bot\" AS bot, "
-        f"c.\"is_unique\" AS uniq FROM \"{_CLICK}\" AS c "
-        + (f'LEFT JOIN "{Rule._meta.table_name}" AS r ON r."id" = c."rule_id" '
-           if column == "rule_public_id" else "")
-        + f"WHERE {_NEW}"
-        for name, (column, unknown) in DIMENSIONS.items())
-    + ") WHERE true GROUP BY ws, link, hour, dimension, value "
-    'ON CONFLICT ("link_id", "hour", "dimension", "value") DO UPDATE SET '
-    '"clicks" = "clicks" + excluded."clicks", '
-    '"unique_clicks" = "unique_clicks" + excluded."unique_clicks", '
-    '"bot_clicks" = "bot_clicks" + excluded."bot_clicks"')
+def _rollup_sql(table: str, key: tuple[str, ...], unique: tuple[str, ...]) -> str:
+    """Upsert the batch's hourly counts per `key` + dimension into `table`: every dimension
+    of DIMENSIONS is one SELECT over the batch's rowids, grouped and summed by SQLite."""
+    targets = ", ".join(f'"{column}"' for column in key)
+    conflict = ", ".join(f'"{column}"' for column in (*unique, "hour", "dimension", "value"))
+    return (
+        f'INSERT INTO "{table}" ({targets}, "hour", "dimension", "value", "clicks", '
+        '"unique_clicks", "bot_clicks") '
+        f"SELECT {', '.join(key)}, hour, dimension, value, SUM(bot = 0), "
+        "SUM(bot = 0 AND uniq = 1), SUM(bot != 0) FROM ("
+        + " UNION ALL ".join(
+            f'SELECT c."workspace_id" AS workspace_id, c."link_id" AS link_id, '
+            f"strftime('%Y-%m-%d %H:00:00', c.\"created_at\") AS hour, '{name}' AS dimension, "
+            f"{_dimension_value(column, unknown)} AS value, c.\"bot\" AS bot, "
+            f"c.\"is_unique\" AS uniq FROM \"{_CLICK}\" AS c "
+            + (f'LEFT JOIN "{Rule._meta.table_name}" AS r ON r."id" = c."rule_id" '
+               if column == "rule_public_id" else "")
+            + f"WHERE {_NEW}"
+            for name, (column, unknown) in DIMENSIONS.items())
+        + f") WHERE true GROUP BY {', '.join(key)}, hour, dimension, value "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET "
+        '"clicks" = "clicks" + excluded."clicks", '
+        '"unique_clicks" = "unique_clicks" + excluded."unique_clicks", '
+        '"bot_clicks" = "bot_clicks" + excluded."bot_clicks"')
+
+
+_ROLLUPS = _rollup_sql(ClickRollup._meta.table_name, ("workspace_id", "link_id"), ("link_id",))
+_WORKSPACE_ROLLUPS = _rollup_sql(WorkspaceRollup._meta.table_name, ("workspace_id",),
+                                 ("workspace_id",))
 
 
 @lru_cache(maxsize=64)
@@ -408,6 +419,7 @@ class ClickWriter:
             database.execute_sql(_ADD_VISITORS, span)
             database.execute_sql(_COUNTERS, span)
             database.execute_sql(_ROLLUPS, span * len(DIMENSIONS))
+            database.execute_sql(_WORKSPACE_ROLLUPS, span * len(DIMENSIONS))
             found = database.execute_sql(_UNIQUE_IDS, span).fetchone()[0]
         unique = {int(rowid) for rowid in found.split(",")} if found else set()
         for rowid, row in enumerate(rows, before + 1):  # one statement: consecutive rowids

@@ -10,7 +10,14 @@ from datetime import datetime
 import pytest
 
 from linkhub import clock, ids
-from linkhub.models import Click, ClickRollup, Link, LinkVisitor, OrphanVisit
+from linkhub.models import (
+    Click,
+    ClickRollup,
+    Link,
+    LinkVisitor,
+    OrphanVisit,
+    WorkspaceRollup,
+)
 from linkhub.redirect.clicks import ClickBuffer, ClickEvent, ClickWriter
 from linkhub.redirect.describe import Describer
 from linkhub.redirect.facts import CLICK_COLUMNS, VisitorFacts, visitor_cookie_value
@@ -256,6 +263,25 @@ def test_counters_and_rollups_are_exact_for_a_known_mix(app, client, alice):
     assert summed(data["id"], "os", "ios") == (2, 1, 0)
     assert Click.get(Click.trigger == "qr").utm_source is None
     assert Click.get(Click.utm_source == "mail").browser == "chrome"
+    # a second link of the workspace: the workspace rollups are the sum of both links'
+    api_link(client, alice, shortCode="mix2")
+    with app.test_client() as visitor:
+        _visit(visitor, "/mix2", ua=UA["iphone-safari"], environ_base={"REMOTE_ADDR": "8.8.8.8"})
+    writer.flush()
+    per_link: dict[tuple, list[int]] = {}
+    for row in ClickRollup.select():
+        key = (row.workspace_id, row.hour, row.dimension, row.value)
+        sums = per_link.setdefault(key, [0, 0, 0])
+        for index, count in enumerate((row.clicks, row.unique_clicks, row.bot_clicks)):
+            sums[index] += count
+    workspace_rows = {(r.workspace_id, r.hour, r.dimension, r.value):
+                      [r.clicks, r.unique_clicks, r.bot_clicks]
+                      for r in WorkspaceRollup.select()}
+    assert workspace_rows == per_link
+    totals = [sum(counts[i] for key, counts in workspace_rows.items()
+                  if key[0] == alice.workspace.id and key[2:] == ("total", "all"))
+              for i in range(3)]
+    assert totals == [5, 4, 2]
 
 
 def test_writer_stop_flushes_what_is_buffered(app, client, alice):
