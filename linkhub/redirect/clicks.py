@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import peewee
 from flask import Flask
@@ -27,7 +27,6 @@ from linkhub.models import (
     Link,
     LinkVisitor,
     OrphanVisit,
-    Rule,
     Workspace,
     WorkspaceRollup,
 )
@@ -247,42 +246,59 @@ _COUNTERS = (
     f'WHERE "{Link._meta.table_name}"."id" = s.link')
 
 
-def _dimension_value(column: str | None, unknown: str) -> str:
-    if column is None:
-        return f"'{unknown}'"
-    source = 'r."public_id"' if column == "rule_public_id" else f'c."{column}"'
-    return f"substr(COALESCE(NULLIF({source}, ''), '{unknown}'), 1, 255)"
+# One click as the rollups see it: (workspace id, link id, hour "YYYY-MM-DD HH:00:00", bot,
+# unique, then the value of each dimension after "total", in DIMENSIONS order; None = unknown)
+RollupRecord = tuple
+_KEYED = [(name, unknown) for name, (column, unknown) in DIMENSIONS.items() if column]
+_ROLLUP_COLUMNS = ("workspace_id", "link_id", "hour", "dimension", "value", "clicks",
+                   "unique_clicks", "bot_clicks")
+_ROLLUP_UPDATE = (' DO UPDATE SET "clicks" = "clicks" + excluded."clicks", '
+                  '"unique_clicks" = "unique_clicks" + excluded."unique_clicks", '
+                  '"bot_clicks" = "bot_clicks" + excluded."bot_clicks"')
+_LINK_ROLLUP_HEAD = (f'INSERT INTO "{ClickRollup._meta.table_name}" ('
+                     + ", ".join(f'"{c}"' for c in _ROLLUP_COLUMNS) + ") VALUES ")
+_LINK_ROLLUP_TAIL = ' ON CONFLICT ("link_id", "hour", "dimension", "value")' + _ROLLUP_UPDATE
+_WS_ROLLUP_HEAD = (f'INSERT INTO "{WorkspaceRollup._meta.table_name}" ('
+                   + ", ".join(f'"{c}"' for c in _ROLLUP_COLUMNS if c != "link_id")
+                   + ") VALUES ")
+_WS_ROLLUP_TAIL = ' ON CONFLICT ("workspace_id", "hour", "dimension", "value")' + _ROLLUP_UPDATE
 
 
-def _rollup_sql(table: str, key: tuple[str, ...], unique: tuple[str, ...]) -> str:
-    """Upsert the batch's hourly counts per `key` + dimension into `table`: every dimension
-    of DIMENSIONS is one SELECT over the batch's rowids, grouped and summed by SQLite."""
-    targets = ", ".join(f'"{column}"' for column in key)
-    conflict = ", ".join(f'"{column}"' for column in (*unique, "hour", "dimension", "value"))
-    return (
-        f'INSERT INTO "{table}" ({targets}, "hour", "dimension", "value", "clicks", '
-        '"unique_clicks", "bot_clicks") '
-        f"SELECT {', '.join(key)}, hour, dimension, value, SUM(bot = 0), "
-        "SUM(bot = 0 AND uniq = 1), SUM(bot != 0) FROM ("
-        + " UNION ALL ".join(
-            f'SELECT c."workspace_id" AS workspace_id, c."link_id" AS link_id, '
-            f"strftime('%Y-%m-%d %H:00:00', c.\"created_at\") AS hour, '{name}' AS dimension, "
-            f"{_dimension_value(column, unknown)} AS value, c.\"bot\" AS bot, "
-            f"c.\"is_unique\" AS uniq FROM \"{_CLICK}\" AS c "
-            + (f'LEFT JOIN "{Rule._meta.table_name}" AS r ON r."id" = c."rule_id" '
-               if column == "rule_public_id" else "")
-            + f"WHERE {_NEW}"
-            for name, (column, unknown) in DIMENSIONS.items())
-        + f") WHERE true GROUP BY {', '.join(key)}, hour, dimension, value "
-        f"ON CONFLICT ({conflict}) DO UPDATE SET "
-        '"clicks" = "clicks" + excluded."clicks", '
-        '"unique_clicks" = "unique_clicks" + excluded."unique_clicks", '
-        '"bot_clicks" = "bot_clicks" + excluded."bot_clicks"')
+def write_rollups(records: Iterable[RollupRecord]) -> tuple[int, int]:
+    """Add the records' counts to the hourly rollups, per link and per workspace, inside the
+    caller's transaction. Counting happens here in dicts (no sort in SQLite), then one
+    multi-row upsert per chunk and table. Returns the (link, workspace) rows upserted."""
+    links: dict[tuple, list[int]] = {}
+    spaces: dict[tuple, list[int]] = {}
+    for workspace_id, link_id, hour, bot, unique, *values in records:
+        human = 0 if bot else 1
+        add = (human, 1 if human and unique else 0, 1 - human)
+        keys = [("total", "all")]
+        for (name, unknown), value in zip(_KEYED, values, strict=True):
+            keys.append((name, value[:255] if value else unknown))
+        for name, value in keys:
+            for table, key in ((links, (workspace_id, link_id, hour, name, value)),
+                               (spaces, (workspace_id, hour, name, value))):
+                counts = table.get(key)
+                if counts is None:
+                    table[key] = list(add)
+                else:
+                    counts[0] += add[0]
+                    counts[1] += add[1]
+                    counts[2] += add[2]
+    _upsert_batched(_LINK_ROLLUP_HEAD, _LINK_ROLLUP_TAIL,
+                    [(*key, *counts) for key, counts in links.items()])
+    _upsert_batched(_WS_ROLLUP_HEAD, _WS_ROLLUP_TAIL,
+                    [(*key, *counts) for key, counts in spaces.items()])
+    return len(links), len(spaces)
 
 
-_ROLLUPS = _rollup_sql(ClickRollup._meta.table_name, ("workspace_id", "link_id"), ("link_id",))
-_WORKSPACE_ROLLUPS = _rollup_sql(WorkspaceRollup._meta.table_name, ("workspace_id",),
-                                 ("workspace_id",))
+def _hour(moment: datetime, cache: dict) -> str:
+    key = (moment.year, moment.month, moment.day, moment.hour)
+    text = cache.get(key)
+    if text is None:
+        text = cache[key] = f"{moment:%Y-%m-%d %H}:00:00"
+    return text
 
 
 @lru_cache(maxsize=64)
@@ -294,9 +310,13 @@ def _values_sql(head: str, width: int, count: int) -> str:
 def _insert_batched(head: str, rows: list[tuple]) -> None:
     """`head VALUES (...), (...)` over `rows` in chunks: one statement (one step, one GIL
     hand-off) per chunk instead of one per row as executemany does."""
+    _upsert_batched(head, "", rows)
+
+
+def _upsert_batched(head: str, tail: str, rows: list[tuple]) -> None:
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
-        database.execute_sql(_values_sql(head, len(chunk[0]), len(chunk)),
+        database.execute_sql(_values_sql(head, len(chunk[0]), len(chunk)) + tail,
                              [value for row in chunk for value in row])
 
 
@@ -418,12 +438,16 @@ class ClickWriter:
             database.execute_sql(_MARK_UNIQUES, span)
             database.execute_sql(_ADD_VISITORS, span)
             database.execute_sql(_COUNTERS, span)
-            database.execute_sql(_ROLLUPS, span * len(DIMENSIONS))
-            database.execute_sql(_WORKSPACE_ROLLUPS, span * len(DIMENSIONS))
             found = database.execute_sql(_UNIQUE_IDS, span).fetchone()[0]
-        unique = {int(rowid) for rowid in found.split(",")} if found else set()
-        for rowid, row in enumerate(rows, before + 1):  # one statement: consecutive rowids
-            row["is_unique"] = rowid in unique
+            unique = {int(rowid) for rowid in found.split(",")} if found else set()
+            hours: dict = {}
+            for rowid, row in enumerate(rows, before + 1):  # one statement: consecutive ids
+                row["is_unique"] = rowid in unique
+            write_rollups([
+                (row["workspace"], row["link"], _hour(row["created_at"], hours), row["bot"],
+                 row["is_unique"], row["country"], row["device_type"], row["os"],
+                 row["browser"], row["referrer_domain"], row["rule_public_id"], row["trigger"])
+                for row in rows])
 
     def _row(self, event: ClickEvent, privacy: dict[int, Privacy]) -> dict[str, Any]:
         """The event's own fields over the described visitor columns (a None own field leaves
