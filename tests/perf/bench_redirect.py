@@ -238,41 +238,12 @@ def show(name: str, result: dict) -> None:
 
 # --- the servers ---------------------------------------------------------------------------------
 
-# --what-if: the two changes outside the redirect room that the report proposes, applied
-# here only: `linkhub serve` with the garbage collector tuned (its full collections walk every
-# cached link while holding the GIL), and the click tables without their redundant indexes.
-TUNED_SERVE = """
-import gc, sys, threading
-gc.set_threshold(50_000, 20, 100)
-threading.Timer(2.0, gc.freeze).start()  # after start-up: what exists then is never walked
-sys.argv = ["linkhub", *sys.argv[1:]]
-from linkhub.cli import main
-main()
-"""
-REDUNDANT_INDEXES = ("click_link_id", "click_workspace_id", "click_rollup_link_id",
-                     "click_rollup_workspace_id", "link_visitor_link_id")
-
-
-def drop_redundant_indexes(data_dir: Path) -> None:
-    from linkhub import db
-
-    conn = sqlite3.connect(db.db_path(data_dir))
-    try:
-        for name in REDUNDANT_INDEXES:  # each is the prefix of a composite index
-            conn.execute(f'DROP INDEX IF EXISTS "{name}"')
-        conn.commit()
-    finally:
-        conn.close()
-
-
-def start_linkhub(data_dir: Path, port: int, threads: int,
-                  tuned: bool = False) -> subprocess.Popen:
+def start_linkhub(data_dir: Path, port: int, threads: int) -> subprocess.Popen:
     """`linkhub serve`; its output goes to <work>/serve.log (a pipe nobody reads would fill up
     with waitress's queue-depth warnings and stall the server)."""
-    launcher = ["-c", TUNED_SERVE] if tuned else ["-m", "linkhub.cli"]
     with open(data_dir.parent / "serve.log", "a") as output:
         process = subprocess.Popen(
-            [sys.executable, *launcher, "serve", "--data-dir", str(data_dir),
+            [sys.executable, "-m", "linkhub.cli", "serve", "--data-dir", str(data_dir),
              "--port", str(port), "--threads", str(threads)],
             cwd=ROOT, env=env(), stdout=output, stderr=subprocess.STDOUT)
     wait_for(port, "/health")
@@ -337,9 +308,6 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=1,
                         help="alternate baseline/linkhub runs this many times; medians shown "
                              "(the machine's noise hits both sides alike)")
-    parser.add_argument("--what-if", action="store_true",
-                        help="measure the proposed changes outside the redirect code: GC "
-                             "tuned in serve, redundant click-table indexes dropped")
     parser.add_argument("--keep", action="store_true", help="keep the data dir")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -350,9 +318,6 @@ def main() -> int:
     rng = random.Random(42)
     try:
         codes, cookies = prepare(data_dir, args.links, rng)
-        if args.what_if:
-            drop_redundant_indexes(data_dir)
-            log("what-if: GC tuned in serve, redundant click-table indexes dropped")
         codes_file = work / "codes.txt"
         codes_file.write_text("\n".join(codes) + "\n")
         script = work / "mix.lua"
@@ -367,7 +332,7 @@ def main() -> int:
         server = None
         try:
             wait_for(base_port)
-            server = start_linkhub(data_dir, port, args.threads, args.what_if)
+            server = start_linkhub(data_dir, port, args.threads)
             run_wrk(base_port, script, args.connections, args.warmup)
             warm = run_wrk(port, script, args.connections, args.warmup)
             bases, ours = [], []
