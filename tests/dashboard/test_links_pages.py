@@ -155,7 +155,7 @@ def test_create_with_every_field(app, ctx, alice):
     assert (link.tracking_type, link.utm_term, link.external_id) == ("s2s", "t", "crm-1")
     assert sorted(links.relations([link])[link.id]["tags"]) == ["one", "two"]
     detail = text(me.get(response.headers["Location"]))
-    assert "Everything" in detail and "QR codes come with the analytics module" in detail
+    assert "Everything" in detail and f"/app/links/{link.public_id}/qr/preview.svg" in detail
     assert "password" in detail and "one" in detail
 
 
