@@ -348,7 +348,7 @@ def test_docs_page_renders_offline_in_a_browser(page, live_server):
     page.on("response", lambda res: bad_status.append((res.status, res.url))
             if res.status >= 400 else None)
     page.goto("/api/docs")
-    page.wait_for_selector(".opblock", timeout=30_000)
+    page.wait_for_selector(".opblock", timeout=120_000)
     page.wait_for_load_state("networkidle")
     assert page.locator(".opblock").count() >= 3
     assert page.locator(".info .title").inner_text().startswith("linkhub API")
