@@ -27,6 +27,12 @@ def created(data: Any, **kw: Any) -> Response:
     return ok(data, 201, **kw)
 
 
+def stream(items: list[Any], page: Page, has_more: bool) -> Response:
+    """A list without a total (the /api/events stream): `{"success": true, "data": [...],
+    "meta": {"page", "limit", "hasMore"}}`."""
+    return ok(items, meta={"page": page.page, "limit": page.limit, "hasMore": has_more})
+
+
 def listing(items: list[Any], page: Page, total: int) -> Response:
     """The list envelope with both generations' pagination fields."""
     return jsonify({
