@@ -66,28 +66,60 @@ class LinkVisitor(BaseModel):
 
 
 class ClickRollup(BaseModel):
-    """Hourly counts per link and dimension (`total`, `country`, `device`, `os`, `browser`,
-    `referrer`, `rule`, `trigger`); kept when raw clicks expire."""
+    """Hourly counts per link and combination of dimension values: one row per (link, hour,
+    country, device, os, browser, referrer, rule, trigger), so a click adds to ONE row. A
+    dimension's breakdown is a GROUP BY over its column and the total the sum of the rows
+    (`column`/`matches` below). Unknown values are stored as the words in UNKNOWN. Kept when
+    raw clicks expire."""
 
     workspace = peewee.ForeignKeyField(Workspace, on_delete="CASCADE", index=False)
     link = peewee.ForeignKeyField(Link, on_delete="CASCADE", index=False)
     hour = peewee.DateTimeField()
-    dimension = peewee.CharField(max_length=16)
-    value = peewee.CharField(max_length=255)
+    country = peewee.CharField(max_length=255)
+    device = peewee.CharField(max_length=255)
+    os = peewee.CharField(max_length=255)
+    browser = peewee.CharField(max_length=255)
+    referrer = peewee.CharField(max_length=255)
+    rule = peewee.CharField(max_length=255)
+    trigger = peewee.CharField(max_length=255)
     clicks = peewee.IntegerField(default=0)
     unique_clicks = peewee.IntegerField(default=0)
     bot_clicks = peewee.IntegerField(default=0)
 
+    DIMENSIONS = ("country", "device", "os", "browser", "referrer", "rule", "trigger")
+    UNKNOWN = {"country": "unknown", "device": "unknown", "os": "unknown",
+               "browser": "unknown", "referrer": "direct", "rule": "default",
+               "trigger": "link"}
+
     class Meta:
         indexes = (
-            (("link", "hour", "dimension", "value"), True),
+            (("link", "hour", "country", "device", "os", "browser", "referrer", "rule",
+              "trigger"), True),
             (("workspace", "hour"), False),
         )
 
+    @classmethod
+    def column(cls, dimension: str) -> peewee.Field | None:
+        """The column holding a dimension's value; None for `total` (every row counts)."""
+        if dimension == "total":
+            return None
+        if dimension not in cls.DIMENSIONS:
+            raise ValueError(f"unknown rollup dimension {dimension!r}")
+        return getattr(cls, dimension)
+
+    @classmethod
+    def matches(cls, dimension: str, value: str | None = None) -> peewee.Expression:
+        """A WHERE term: the rows of that dimension value (every row for `total`)."""
+        column = cls.column(dimension)
+        if column is None or value is None:
+            return peewee.SQL("1 = 1")
+        return column == value
+
 
 class WorkspaceRollup(BaseModel):
-    """Hourly counts per workspace and dimension (the same dimensions as ClickRollup, summed
-    over its links): workspace-wide ranges read a few rows per hour instead of one per link."""
+    """Hourly counts per workspace, dimension and value (`total`/`all`, then ClickRollup's
+    dimensions one row each): workspace-wide ranges read a few rows per hour, not every
+    link's."""
 
     workspace = peewee.ForeignKeyField(Workspace, on_delete="CASCADE", index=False)
     hour = peewee.DateTimeField()

@@ -33,17 +33,6 @@ from linkhub.models import (
 
 log = logging.getLogger(__name__)
 
-# Rollup dimensions: name -> (click column, value when unknown)
-DIMENSIONS: dict[str, tuple[str | None, str]] = {
-    "total": (None, "all"),
-    "country": ("country", "unknown"),
-    "device": ("device_type", "unknown"),
-    "os": ("os", "unknown"),
-    "browser": ("browser", "unknown"),
-    "referrer": ("referrer_domain", "direct"),
-    "rule": ("rule_public_id", "default"),
-    "trigger": ("trigger", "link"),
-}
 CHUNK = 250  # rows per multi-row statement (x 32 columns stays far under SQLite's caps)
 # The writer gives the GIL away this often while it works through a batch in Python, so a
 # busy flush never holds up the request threads for long (they wait, or p99 suffers).
@@ -247,45 +236,50 @@ _COUNTERS = (
 
 
 # One click as the rollups see it: (workspace id, link id, hour "YYYY-MM-DD HH:00:00", bot,
-# unique, then the value of each dimension after "total", in DIMENSIONS order; None = unknown)
+# unique, then its value of each of ClickRollup.DIMENSIONS, in that order; None = unknown)
 RollupRecord = tuple
-_KEYED = [(name, unknown) for name, (column, unknown) in DIMENSIONS.items() if column]
-_ROLLUP_COLUMNS = ("workspace_id", "link_id", "hour", "dimension", "value", "clicks",
-                   "unique_clicks", "bot_clicks")
-_ROLLUP_UPDATE = (' DO UPDATE SET "clicks" = "clicks" + excluded."clicks", '
-                  '"unique_clicks" = "unique_clicks" + excluded."unique_clicks", '
-                  '"bot_clicks" = "bot_clicks" + excluded."bot_clicks"')
+_UNKNOWN = [ClickRollup.UNKNOWN[name] for name in ClickRollup.DIMENSIONS]
+_COUNTS = ("clicks", "unique_clicks", "bot_clicks")
+_ROLLUP_UPDATE = (" DO UPDATE SET " + ", ".join(f'"{c}" = "{c}" + excluded."{c}"'
+                                                for c in _COUNTS))
+_LINK_KEY = ("workspace_id", "link_id", "hour", *ClickRollup.DIMENSIONS)
 _LINK_ROLLUP_HEAD = (f'INSERT INTO "{ClickRollup._meta.table_name}" ('
-                     + ", ".join(f'"{c}"' for c in _ROLLUP_COLUMNS) + ") VALUES ")
-_LINK_ROLLUP_TAIL = ' ON CONFLICT ("link_id", "hour", "dimension", "value")' + _ROLLUP_UPDATE
+                     + ", ".join(f'"{c}"' for c in (*_LINK_KEY, *_COUNTS)) + ") VALUES ")
+_LINK_ROLLUP_TAIL = (" ON CONFLICT (" + ", ".join(f'"{c}"' for c in _LINK_KEY[1:]) + ")"
+                     + _ROLLUP_UPDATE)
+_WS_KEY = ("workspace_id", "hour", "dimension", "value")
 _WS_ROLLUP_HEAD = (f'INSERT INTO "{WorkspaceRollup._meta.table_name}" ('
-                   + ", ".join(f'"{c}"' for c in _ROLLUP_COLUMNS if c != "link_id")
-                   + ") VALUES ")
-_WS_ROLLUP_TAIL = ' ON CONFLICT ("workspace_id", "hour", "dimension", "value")' + _ROLLUP_UPDATE
+                   + ", ".join(f'"{c}"' for c in (*_WS_KEY, *_COUNTS)) + ") VALUES ")
+_WS_ROLLUP_TAIL = (" ON CONFLICT (" + ", ".join(f'"{c}"' for c in _WS_KEY) + ")"
+                   + _ROLLUP_UPDATE)
+
+
+def _add(table: dict[tuple, list[int]], key: tuple, add: tuple[int, int, int]) -> None:
+    counts = table.get(key)
+    if counts is None:
+        table[key] = list(add)
+    else:
+        counts[0] += add[0]
+        counts[1] += add[1]
+        counts[2] += add[2]
 
 
 def write_rollups(records: Iterable[RollupRecord]) -> tuple[int, int]:
-    """Add the records' counts to the hourly rollups, per link and per workspace, inside the
-    caller's transaction. Counting happens here in dicts (no sort in SQLite), then one
+    """Add the records' counts to the hourly rollups inside the caller's transaction: one
+    ClickRollup row per link, hour and combination of values, and one WorkspaceRollup row per
+    workspace, hour, dimension and value. Counted here in dicts (no sort in SQLite), then one
     multi-row upsert per chunk and table. Returns the (link, workspace) rows upserted."""
     links: dict[tuple, list[int]] = {}
     spaces: dict[tuple, list[int]] = {}
-    for workspace_id, link_id, hour, bot, unique, *values in records:
+    for workspace_id, link_id, hour, bot, unique, *raw in records:
         human = 0 if bot else 1
         add = (human, 1 if human and unique else 0, 1 - human)
-        keys = [("total", "all")]
-        for (name, unknown), value in zip(_KEYED, values, strict=True):
-            keys.append((name, value[:255] if value else unknown))
-        for name, value in keys:
-            for table, key in ((links, (workspace_id, link_id, hour, name, value)),
-                               (spaces, (workspace_id, hour, name, value))):
-                counts = table.get(key)
-                if counts is None:
-                    table[key] = list(add)
-                else:
-                    counts[0] += add[0]
-                    counts[1] += add[1]
-                    counts[2] += add[2]
+        values = [value[:255] if value else unknown
+                  for value, unknown in zip(raw, _UNKNOWN, strict=True)]
+        _add(links, (workspace_id, link_id, hour, *values), add)
+        _add(spaces, (workspace_id, hour, "total", "all"), add)
+        for name, value in zip(ClickRollup.DIMENSIONS, values, strict=True):
+            _add(spaces, (workspace_id, hour, name, value), add)
     _upsert_batched(_LINK_ROLLUP_HEAD, _LINK_ROLLUP_TAIL,
                     [(*key, *counts) for key, counts in links.items()])
     _upsert_batched(_WS_ROLLUP_HEAD, _WS_ROLLUP_TAIL,

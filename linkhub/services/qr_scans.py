@@ -63,8 +63,7 @@ def scans(workspace: Workspace, qr: QrCode, args: Mapping[str, str]) -> dict[str
     link = qr.link
     rollups = ClickRollup.select(ClickRollup.hour, ClickRollup.clicks,
                                  ClickRollup.unique_clicks, ClickRollup.bot_clicks).where(
-        ClickRollup.link == link, ClickRollup.dimension == "trigger",
-        ClickRollup.value == "qr")
+        ClickRollup.link == link, ClickRollup.trigger == "qr")
     by_day = {(first + timedelta(days=n)).isoformat(): [0, 0] for n in range(days)}
     totals, all_time = [0, 0, 0], [0, 0, 0]
     for hour, humans, uniques, bots in rollups.tuples():

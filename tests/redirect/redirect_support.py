@@ -91,8 +91,7 @@ def orphans() -> list[OrphanVisit]:
 def rollup(link_id: str, dimension: str, value: str) -> tuple[int, int, int]:
     """(clicks, uniqueClicks, botClicks) summed over hours."""
     rows = (ClickRollup.select().join(Link, on=(ClickRollup.link == Link.id))
-            .where(Link.public_id == link_id, ClickRollup.dimension == dimension,
-                   ClickRollup.value == value))
+            .where(Link.public_id == link_id, ClickRollup.matches(dimension, value)))
     totals = [0, 0, 0]
     for row in rows:
         totals[0] += row.clicks

@@ -110,8 +110,7 @@ def qr_analytics(workspace: Workspace, params: Mapping[str, str], rng: Range) ->
                                 peewee.fn.SUM(ClickRollup.bot_clicks))
              .join(Link, on=(ClickRollup.link == Link.id))
              .where(ClickRollup.workspace == workspace, ClickRollup.hour >= rng.start,
-                    ClickRollup.hour < rng.end, ClickRollup.dimension == "trigger",
-                    ClickRollup.value == "qr"))
+                    ClickRollup.hour < rng.end, ClickRollup.trigger == "qr"))
     if scope.links is not None:
         query = query.where(ClickRollup.link.in_(scope.links))
     links = []

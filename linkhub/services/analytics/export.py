@@ -77,7 +77,7 @@ def _per_link(scope: Scope, rng: Range) -> tuple[list[str], list[list]]:
                                 peewee.fn.SUM(ClickRollup.bot_clicks))
              .join(Link, on=(ClickRollup.link == Link.id))
              .where(ClickRollup.workspace == scope.workspace, ClickRollup.hour >= rng.start,
-                    ClickRollup.hour < rng.end, ClickRollup.dimension == "total"))
+                    ClickRollup.hour < rng.end))
     if scope.links is not None:
         query = query.where(ClickRollup.link.in_(scope.links))
     columns = ["linkId", "shortCode", "title", "destinationUrl", "clicks", "uniqueClicks",

@@ -100,7 +100,7 @@ def usage(workspace: Workspace, rng: Range) -> dict[str, Any]:
 
 def _by_owner(workspace: Workspace, rng: Range, owner: Any, join: Any,
               on: Any) -> dict[int, tuple[Counts, int]]:
-    """owner id -> (Counts, links with clicks) from the links' `total` rollups, joined in SQL."""
+    """owner id -> (Counts, links with clicks) from the links' rollups, joined in SQL."""
     shown = ClickRollup.clicks > 0
     if rng.include_bots:
         shown = shown | (ClickRollup.bot_clicks > 0)
@@ -110,8 +110,7 @@ def _by_owner(workspace: Workspace, rng: Range, owner: Any, join: Any,
                                 peewee.fn.COUNT(ClickRollup.link.distinct()))
              .join(join, on=on)
              .where(ClickRollup.workspace == workspace, ClickRollup.hour >= rng.start,
-                    ClickRollup.hour < rng.end, ClickRollup.dimension == "total",
-                    owner.is_null(False), shown)
+                    ClickRollup.hour < rng.end, owner.is_null(False), shown)
              .group_by(owner))
     out: dict[int, tuple[Counts, int]] = {}
     for owner_id, clicks, unique, bots, links in query.tuples():
@@ -158,8 +157,7 @@ def _campaign_clicks(workspace: Workspace, start: datetime | None,
                                 peewee.fn.SUM(ClickRollup.unique_clicks),
                                 peewee.fn.SUM(ClickRollup.bot_clicks))
              .join(Link, on=(ClickRollup.link == Link.id))
-             .where(ClickRollup.workspace == workspace, ClickRollup.dimension == "total",
-                    Link.campaign.is_null(False)))
+             .where(ClickRollup.workspace == workspace, Link.campaign.is_null(False)))
     if start is not None:
         query = query.where(ClickRollup.hour >= start, ClickRollup.hour < end)
     out: dict[int, Counts] = {}

@@ -97,16 +97,24 @@ def _sums(model: Any) -> list[Any]:
 
 
 def _rollup_query(scope: Scope, rng: Range, dimension: str, *group: str) -> peewee.ModelSelect:
-    """SUMs of the scope's rollup rows of one dimension in the range, grouped by `group`."""
-    model = WorkspaceRollup if scope.links is None else ClickRollup
-    columns = [getattr(model, name) for name in group]
+    """SUMs of the scope's rollup rows of one dimension in the range, grouped by `group`
+    (`value` meaning the dimension's value). Workspace rollups keep a row per dimension and
+    value; link rollups a row per combination of values, grouped here by the one column."""
+    if scope.links is None:
+        model: Any = WorkspaceRollup
+        columns = [getattr(model, name) for name in group]
+        query = model.select(*columns, *_sums(model)).where(
+            model.workspace == scope.workspace, model.hour >= rng.start,
+            model.hour < rng.end, model.dimension == dimension)
+        return query.group_by(*columns) if columns else query
+    model = ClickRollup
+    columns = [model.column(dimension) if name == "value" else getattr(model, name)
+               for name in group]
+    links = scope.links
     query = model.select(*columns, *_sums(model)).where(
         model.workspace == scope.workspace, model.hour >= rng.start, model.hour < rng.end,
-        model.dimension == dimension)
-    if scope.links is not None:
-        links = scope.links
-        query = query.where(model.link == links[0] if isinstance(links, list) and len(links) == 1
-                            else model.link.in_(links))
+        model.link == links[0] if isinstance(links, list) and len(links) == 1
+        else model.link.in_(links))
     return query.group_by(*columns) if columns else query
 
 
@@ -130,8 +138,8 @@ def by_bucket(scope: Scope, rng: Range, dimension: str = "total",
     """Counts per local bucket: every UTC hour row goes to the bucket of its local time."""
     query = _rollup_query(scope, rng, dimension, "hour")
     if value is not None:
-        model = WorkspaceRollup if scope.links is None else ClickRollup
-        query = query.where(model.value == value)
+        query = query.where(WorkspaceRollup.value == value if scope.links is None
+                            else ClickRollup.matches(dimension, value))
     out: dict[datetime, Counts] = {bucket: Counts() for bucket in rng.buckets()}
     for hour, clicks, unique, bots in query.tuples():
         out.setdefault(rng.bucket_of(_as_datetime(hour)), Counts()).add(clicks, unique, bots)
