@@ -24,6 +24,7 @@ PREFIXES: dict[str, str] = {
     "operation": "op", "publishable_key": "pk", "oauth_app": "app", "program": "prg",
     "partner": "ptn", "enrollment": "enr", "commission": "com", "payout": "pay",
     "bounty": "bnt", "discount": "dsc", "notification": "ntf", "feedback": "fbk",
+    "embed": "emb",  # embed tokens (public stats widgets; not in decisions §4)
 }
 
 _ID_RE = re.compile(r"^([a-z]+)_([0-9A-Za-z]{16})$")

@@ -183,6 +183,12 @@ def _code_clash(exc: peewee.IntegrityError) -> bool:
     return "link.code_key" in str(exc) or "link_live_code" in str(exc)
 
 
+def _public_shares():
+    from linkhub.services import public_shares  # imports this module: load it late
+
+    return public_shares
+
+
 def _invalidate(link: Link, *old_keys: tuple[int, str]) -> None:
     cache.for_app().invalidate_link(link.id, *old_keys, (link.domain_key, link.code_key))
 
@@ -221,6 +227,8 @@ def create_link(workspace: Workspace, actor: User | None, data: Mapping[str, Any
                 if "tags" in refs:
                     _set_tags(workspace, actor, link, refs["tags"], replace=False)
                 _set_rules(link, refs.get("rules", []), replace=False)
+                if link.public_stats:  # the public stats share follows the flag
+                    _public_shares().follow_link(link, actor)
                 audit.record("link.create", "link", link.public_id, workspace=workspace,
                              actor=actor, details={"shortCode": chosen})
         except peewee.IntegrityError as exc:
@@ -273,6 +281,8 @@ def update_link(workspace: Workspace, actor: User | None, link: Link,
                 _set_tags(workspace, actor, link, refs["tags"], replace=True)
             if "rules" in refs:
                 _set_rules(link, refs["rules"], replace=True)
+            if "public_stats" in values:  # the public stats share follows the flag
+                _public_shares().follow_link(link, actor)
             audit.record("link.update", "link", link.public_id, workspace=workspace,
                          actor=actor, details={"fields": sorted(data)})
     except peewee.IntegrityError as exc:
