@@ -64,7 +64,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from linkhub.api import api_bp
     from linkhub.dashboard import dashboard_bp
+    from linkhub.pixel_fire import pixel_bp
     from linkhub.public import public_bp
+    from linkhub.public_stats import public_stats_bp
+    from linkhub.redirect.views import install as install_redirects
     from linkhub.wellknown import wellknown_bp
 
     app.register_blueprint(api_bp)
@@ -76,8 +79,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(wellknown_bp)
-    from linkhub.redirect.views import install as install_redirects
-
+    app.register_blueprint(pixel_bp)
+    csrf.exempt(pixel_bp)  # public beacons carry no session and no CSRF token
+    app.register_blueprint(public_stats_bp)  # /s/<token>, /embed/<token> (GET only)
     install_redirects(app)
     return app
 

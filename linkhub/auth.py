@@ -27,9 +27,11 @@ SCOPES: dict[str, str] = {
     "rules:delete": "editor", "rules:write": "editor",
     "campaigns:read": "viewer", "campaigns:write": "editor",
     "domains:read": "viewer", "domains:write": "editor",
-    "pixels:read": "viewer", "pixels:update": "editor",
+    "pixels:read": "viewer", "pixels:create": "editor", "pixels:update": "editor",
+    "pixels:delete": "editor", "pixels:write": "editor",
     "analytics:read": "viewer",
     "conversions:read": "viewer", "conversions:write": "editor",
+    "customers:read": "viewer", "customers:write": "editor",
     "workspace:read": "viewer", "workspace:update": "admin",
     "members:read": "viewer", "members:invite": "admin", "members:update_roles": "admin",
     "members:remove": "admin",
@@ -44,6 +46,7 @@ ALL_SCOPES = "*"
 _IMPLIES = {
     "links:write": ("links:create", "links:update", "links:delete"),
     "rules:write": ("rules:create", "rules:update", "rules:delete"),
+    "pixels:write": ("pixels:create", "pixels:update", "pixels:delete"),
 }
 
 SESSION_KEY = "sid"

@@ -42,6 +42,7 @@ CODES: dict[str, tuple[int, str]] = {
     "GONE": (410, "The resource is no longer available."),
     "PAYLOAD_TOO_LARGE": (413, "The request body is too large."),
     "UNSUPPORTED_MEDIA_TYPE": (415, "Unsupported media type."),
+    "UPGRADE_REQUIRED": (426, "This route needs a protocol upgrade."),
     "RATE_LIMITED": (429, "Too many requests; slow down."),
     "INTERNAL_ERROR": (500, "Internal server error."),
     "SERVICE_UNAVAILABLE": (503, "The service is unavailable."),

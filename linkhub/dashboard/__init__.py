@@ -5,19 +5,28 @@ from flask import Blueprint
 
 from linkhub.dashboard import (
     accounts,
+    analytics,
     campaigns,
+    conversions,
+    customers,
     domains,
+    embeds,
     home,
     links,
+    live,
     organize,
+    pixels,
+    qr_codes,
     rules,
+    tracking,
     workspaces,
 )
 
 dashboard_bp = Blueprint("dashboard", __name__, url_prefix="/app")
 
 CHILDREN = (home.bp, accounts.bp, workspaces.bp, links.bp, rules.bp, campaigns.bp, domains.bp,
-            organize.bp)
+            organize.bp, pixels.bp, qr_codes.bp, conversions.bp,
+            customers.bp, tracking.bp, embeds.bp, analytics.bp, live.bp)
 
 for child in CHILDREN:
     dashboard_bp.register_blueprint(child)
@@ -43,7 +52,15 @@ def _shell_context() -> dict:
 # Later modules append {"endpoint": ..., "label": ...} for their pages (links, analytics, ...).
 NAV_ITEMS: list[dict[str, str]] = [
     {"endpoint": "dashboard.links.index", "label": "Links"},
+    {"endpoint": "dashboard.analytics.index", "label": "Analytics"},
+    {"endpoint": "dashboard.live.index", "label": "Live"},
     {"endpoint": "dashboard.campaigns.index", "label": "Campaigns"},
+    {"endpoint": "dashboard.conversions.index", "label": "Conversions"},
+    {"endpoint": "dashboard.customers.index", "label": "Customers"},
+    {"endpoint": "dashboard.pixels.index", "label": "Pixels"},
+    {"endpoint": "dashboard.qr_codes.index", "label": "QR codes"},
+    {"endpoint": "dashboard.tracking.index", "label": "Tracking"},
+    {"endpoint": "dashboard.embeds.index", "label": "Embeds"},
     {"endpoint": "dashboard.rules.index", "label": "Rules"},
     {"endpoint": "dashboard.domains.index", "label": "Domains"},
     {"endpoint": "dashboard.organize.index", "label": "Tags & folders"},

@@ -17,6 +17,10 @@ from linkhub.models.domains import Domain
 from linkhub.models.folders import Folder
 from linkhub.models.idempotency import IdempotencyRecord
 from linkhub.models.links import Link, LinkTag
+from linkhub.models.pixels import Pixel, PixelFire
+from linkhub.models.public_shares import EmbedToken, PublicShare
+from linkhub.models.publishable_keys import PublishableKey
+from linkhub.models.qr_codes import QrCode
 from linkhub.models.rules import LinkRule, Rule
 from linkhub.models.tags import Tag
 from linkhub.models.utm_templates import UtmTemplate
@@ -28,6 +32,10 @@ ALL_MODELS = [
     Domain, Campaign, Tag, Folder, UtmTemplate, Link, LinkTag, Rule, LinkRule,
     Click, LinkVisitor, ClickRollup, OrphanVisit,
     WorkspaceRollup, Customer, Conversion, FxRate,
+    Pixel, PixelFire,
+    QrCode,
+    PublishableKey,
+    PublicShare, EmbedToken,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]
