@@ -103,6 +103,7 @@ class ClickBuffer:
         self.seq = 0
         self.dropped = 0
         self.accepted = 0
+        self._held = 0  # taken by the writer, not yet settled or requeued: still in memory
 
     def offer(self, event: ClickEvent, limit: tuple[int, int] | None = None) -> bool | None:
         """Queue one event. With `limit` = (base, clicksLimit) a human click is refused (None
@@ -114,7 +115,7 @@ class ClickBuffer:
                 if limit is not None and limit[0] + self._offered[event.link_id] >= limit[1]:
                     return None
                 self._offered[event.link_id] += 1  # served, so it counts even if dropped
-            if len(self._events) + len(self._orphans) >= self.capacity:
+            if len(self._events) + len(self._orphans) + self._held >= self.capacity:
                 self.dropped += 1
                 return False
             self._events.append(event)
@@ -127,7 +128,7 @@ class ClickBuffer:
     def offer_orphan(self, visit: dict[str, Any]) -> bool:
         """An orphan visit (OrphanVisit columns); shares the bound with clicks."""
         with self._lock:
-            if len(self._events) + len(self._orphans) >= self.capacity:
+            if len(self._events) + len(self._orphans) + self._held >= self.capacity:
                 self.dropped += 1
                 return False
             self._orphans.append(visit)
@@ -143,6 +144,7 @@ class ClickBuffer:
         as pending humans) until `settle` says they are on disk."""
         with self._lock:
             events, self._events = self._events, []
+            self._held += len(events)
             return events
 
     def begin_commit(self) -> None:
@@ -155,6 +157,7 @@ class ClickBuffer:
 
     def settle(self, events: list[ClickEvent]) -> None:
         with self._lock:
+            self._held -= len(events)
             for event in events:
                 self._by_click_id.pop(event.click_id, None)
                 if not event.bot:
@@ -171,7 +174,8 @@ class ClickBuffer:
     def requeue(self, events: list[ClickEvent]) -> None:
         """A failed flush puts its batch back in front (still bounded: overflow is dropped)."""
         with self._lock:
-            room = max(self.capacity - len(self._events), 0)
+            self._held -= len(events)
+            room = max(self.capacity - len(self._events) - len(self._orphans) - self._held, 0)
             kept, lost = events[:room], events[room:]
             self._events = kept + self._events
             for event in lost:
@@ -196,7 +200,7 @@ class ClickBuffer:
         return len(self._events) + len(self._orphans)
 
     def stats(self) -> dict[str, int]:
-        return {"buffered": len(self._events), "dropped": self.dropped,
+        return {"buffered": len(self._events) + self._held, "dropped": self.dropped,
                 "accepted": self.accepted}
 
 
@@ -318,34 +322,62 @@ class ClickWriter:
     """Drains a ClickBuffer into SQLite. `flush()` may be called directly (tests, shutdown);
     `start()` runs it on a daemon thread every `interval` seconds."""
 
-    def __init__(self, buffer: ClickBuffer, describe: Describe, interval: float = 1.0) -> None:
+    def __init__(self, buffer: ClickBuffer, describe: Describe, interval: float = 1.0,
+                 tick: float = 0.05) -> None:
         self.buffer = buffer
         self.describe = describe
         self.interval = interval
+        self.tick = min(tick, interval)
         self.side_effects: list[SideEffect] = []
         self._flush_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._ready: list[tuple[ClickEvent, dict[str, Any]]] = []  # described, not written
         self.flushed = 0
         self.failures = 0
+
+    # ---- describing, a little at a time -------------------------------------------------
+    def prepare(self) -> int:
+        """Describe the events that arrived since the last call. The thread does this every
+        `tick`, so the Python work is spread over the second instead of landing on the
+        request threads in one burst at flush time; the transaction stays one per flush."""
+        with self._flush_lock:
+            return self._prepare()
+
+    def _prepare(self) -> int:
+        events = self.buffer.take()
+        done = 0
+        try:
+            for start in range(0, len(events), YIELD_EVERY):
+                self._ready += [(event, self._row(event))
+                                for event in events[start:start + YIELD_EVERY]]
+                done = start + YIELD_EVERY
+                time.sleep(0)  # let request threads (and waitress's I/O loop) run
+        except Exception:
+            self.failures += 1
+            log.exception("describing %d click events failed; requeued", len(events))
+            self.buffer.requeue(events[done:])
+        return len(events)
+
+    def pending(self) -> int:
+        """Events taken from the buffer and described, waiting for the next flush."""
+        return len(self._ready)
 
     # ---- the transaction -------------------------------------------------------------
     def flush(self) -> int:
         with self._flush_lock:
             self._write_orphans()
-            events = self.buffer.take()
-            if not events:
+            self._prepare()
+            ready, self._ready = self._ready, []
+            if not ready:
                 return 0
+            events = [event for event, _ in ready]
             try:
-                privacy = self._privacy(events)
-                rows = []
-                for start in range(0, len(events), YIELD_EVERY):
-                    rows += [self._row(event, privacy)
-                             for event in events[start:start + YIELD_EVERY]]
-                    time.sleep(0)  # let request threads (and waitress's I/O loop) run
+                rows = self._private([row for _, row in ready], self._privacy(events))
             except Exception:
                 self.failures += 1
-                log.exception("describing %d click events failed; requeued", len(events))
+                log.exception("reading the privacy switches failed; %d clicks requeued",
+                              len(events))
                 self.buffer.requeue(events)
                 return 0
             self.buffer.begin_commit()
@@ -443,10 +475,10 @@ class ClickWriter:
                  row["browser"], row["referrer_domain"], row["rule_public_id"], row["trigger"])
                 for row in rows])
 
-    def _row(self, event: ClickEvent, privacy: dict[int, Privacy]) -> dict[str, Any]:
+    def _row(self, event: ClickEvent) -> dict[str, Any]:
         """The event's own fields over the described visitor columns (a None own field leaves
-        the described value in place)."""
-        event.privacy = privacy.get(event.workspace_id, event.privacy)
+        the described value in place). Described with every column kept: the workspace's
+        privacy switches are applied at flush time (`_private`)."""
         row = self.describe(event)
         bot = bool(event.bot or row.get("bot"))
         for key, value in (
@@ -460,6 +492,22 @@ class ClickWriter:
         row["bot"] = bot
         return row
 
+    @staticmethod
+    def _private(rows: list[dict[str, Any]],
+                 privacy: dict[int, Privacy]) -> list[dict[str, Any]]:
+        """Blank what each row's workspace does not store (IP, user agent, referrer), as the
+        switches stand at this flush."""
+        for row in rows:
+            store_ip, store_user_agent, store_referrer = privacy.get(row["workspace"],
+                                                                     (True, True, True))
+            if not store_ip:
+                row["ip_truncated"] = row["ip_hash"] = None
+            if not store_user_agent:
+                row["user_agent"] = None
+            if not store_referrer:
+                row["referrer"] = None
+        return rows
+
     # ---- the thread ------------------------------------------------------------------
     def start(self) -> None:
         if self._thread is not None:
@@ -470,9 +518,14 @@ class ClickWriter:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        due = time.monotonic() + self.interval
+        while not self._stop.wait(max(min(self.tick, due - time.monotonic()), 0)):
             try:
-                self.flush()
+                if time.monotonic() >= due:
+                    due = time.monotonic() + self.interval
+                    self.flush()
+                else:
+                    self.prepare()
             except Exception:  # keep the thread alive whatever happens
                 log.exception("click writer iteration failed")
 
@@ -483,7 +536,7 @@ class ClickWriter:
             self._thread.join(timeout=30)
             self._thread = None
         self._write_orphans()
-        while len(self.buffer):
+        while len(self.buffer) or self._ready:
             if not self.flush():
                 break
 

@@ -16,6 +16,7 @@ from linkhub.models import (
     Link,
     LinkVisitor,
     OrphanVisit,
+    Workspace,
     WorkspaceRollup,
 )
 from linkhub.redirect.clicks import ClickBuffer, ClickEvent, ClickWriter
@@ -145,6 +146,37 @@ def test_side_effects_get_the_flushed_batch(link):
     buf.offer(e)
     writer.flush()
     assert seen == [e.click_id]
+
+
+def test_prepare_describes_between_flushes_and_the_bound_still_holds(link):
+    buf = ClickBuffer(3)
+    writer = ClickWriter(buf, describe)
+    first, second = event(link), event(link, visitor="v2")
+    assert buf.offer(first) and buf.offer(second)
+    assert writer.prepare() == 2 and writer.pending() == 2
+    assert Click.select().count() == 0  # described, not written
+    assert buf.find(first.click_id) is first  # still resolvable
+    assert buf.offer(event(link, visitor="v3"))
+    assert not buf.offer(event(link, visitor="v4"))  # held events count toward the bound
+    assert buf.stats() == {"buffered": 3, "dropped": 1, "accepted": 3}
+    assert writer.flush() == 3 and writer.pending() == 0
+    assert buf.find(first.click_id) is None and Link.get_by_id(link.id).clicks == 3
+    assert buf.offer(event(link, visitor="v5"))  # room again once written
+
+
+def test_privacy_switches_apply_at_flush_time_even_to_described_clicks(app, client, alice):
+    api_link(client, alice, shortCode="priv")
+    writer = app.extensions["linkhub.clicks"].writer
+    with app.test_client() as visitor:
+        _visit(visitor, "/priv", ua=CHROME, headers={"Referer": "https://news.example/a"},
+               environ_base={"REMOTE_ADDR": "81.2.69.142"})
+    assert writer.prepare() == 1  # described while every switch is on
+    Workspace.update(store_ip=False, store_user_agent=False, store_referrer=False).where(
+        Workspace.id == alice.workspace.id).execute()
+    assert writer.flush() == 1
+    row = Click.get()
+    assert (row.ip_truncated, row.ip_hash, row.user_agent, row.referrer) == (None,) * 4
+    assert row.referrer_domain == "news.example" and row.browser == "chrome"
 
 
 def test_thread_flushes_and_stop_drains(link):
