@@ -37,7 +37,8 @@ class Conversion(TimestampedModel):
     class Meta:
         indexes = (
             (("workspace", "order_id"), True),  # NULL order ids never collide
-            (("workspace", "occurred_at"), False),
+            # covering: range reports count and sum without reading the rows
+            (("workspace", "occurred_at", "status", "kind", "value_usd_micros"), False),
             (("link", "occurred_at"), False),
             (("campaign", "occurred_at"), False),
         )

@@ -23,7 +23,7 @@ from linkhub.services.campaigns import from_micros, get_campaign
 COUNTED = rollups.COUNTED_STATUSES  # approved, pending; refunded, rejected, fraud are not
 STATUSES = ("pending", "approved", "refunded", "rejected", "fraud")
 KINDS = ("lead", "sale", "custom")
-_HOUR_SQL = peewee.fn.strftime("%Y-%m-%d %H:00:00", Conversion.occurred_at).coerce(False)
+_HOUR_SQL = rollups.HOUR_OF
 
 
 @dataclass(frozen=True)

@@ -165,16 +165,18 @@ def _conversion_query(scope: Scope, rng: Range, *columns: Any) -> peewee.ModelSe
     return query
 
 
-_HOUR_OF = peewee.fn.strftime("%Y-%m-%d %H:00:00", Conversion.occurred_at)
+# The UTC hour of a stored timestamp ("YYYY-MM-DD HH:MM:SS[.ffffff]"): a prefix, far cheaper
+# than strftime over tens of thousands of conversions.
+HOUR_OF = peewee.fn.substr(Conversion.occurred_at, 1, 13).concat(":00:00").coerce(False)
 
 
 def money_by_hour(scope: Scope, rng: Range) -> list[tuple[datetime, str, int, int]]:
     """(UTC hour, kind, count, USD micros) rows of the counted conversions in the range."""
-    query = _conversion_query(scope, rng, _HOUR_OF.alias("h"), Conversion.kind,
+    query = _conversion_query(scope, rng, HOUR_OF.alias("h"), Conversion.kind,
                               peewee.fn.COUNT(Conversion.id),
                               peewee.fn.SUM(Conversion.value_usd_micros))
     return [(_as_datetime(h), kind, count, int(usd or 0))
-            for h, kind, count, usd in query.group_by(_HOUR_OF, Conversion.kind).tuples()]
+            for h, kind, count, usd in query.group_by(HOUR_OF, Conversion.kind).tuples()]
 
 
 def money(scope: Scope, rng: Range) -> Money:
