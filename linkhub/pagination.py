@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any, Mapping
 
 from linkhub.errors import Invalid
 
@@ -57,3 +57,13 @@ def sort_order(args: Mapping[str, str], allowed: tuple[str, ...], default: str,
     if order not in ("asc", "desc"):
         raise Invalid(fields={"sortOrder": "must be asc or desc"})
     return sort_by, order
+
+
+def ordered_page(rows: Any, count: Any, key: Any, tiebreak: Any, order: str,
+                 page: Page) -> tuple[list, int]:
+    """One page of the `rows` query ordered by `key` (`tiebreak`, a unique column, keeps pages
+    stable), and the number of rows the `count` query matches."""
+    ordering = ((key.asc(), tiebreak.asc()) if order == "asc"
+                else (key.desc(), tiebreak.desc()))
+    return (list(rows.order_by(*ordering).offset(page.offset).limit(page.limit)),
+            count.count())

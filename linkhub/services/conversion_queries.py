@@ -112,13 +112,9 @@ def list_conversions(workspace: Workspace, args: Mapping[str, str],
     """One page (newest first unless `sortBy`/`sortOrder` say otherwise) and the total."""
     sort_by, order = pagination.sort_order(args, tuple(SORTS), "occurredAt")
     where = filters(workspace, args)
-    total = Conversion.select(Conversion.id).where(*where).count()
-    column = SORTS[sort_by]
-    ordering = ((column.asc(), Conversion.id.asc()) if order == "asc"
-                else (column.desc(), Conversion.id.desc()))
-    rows = list(Conversion.select().where(*where).order_by(*ordering)
-                .offset(page.offset).limit(page.limit))
-    return rows, total
+    return pagination.ordered_page(Conversion.select().where(*where),
+                                   Conversion.select(Conversion.id).where(*where),
+                                   SORTS[sort_by], Conversion.id, order, page)
 
 
 def distinct_events(workspace: Workspace) -> list[str]:

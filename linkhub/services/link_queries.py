@@ -123,13 +123,9 @@ def list_links(workspace: Workspace, args: Mapping[str, str],
     """One page of live links matching the query string, and the total: two queries."""
     sort_by, order = pagination.sort_order(args, tuple(SORTS), "createdAt")
     where = filters(workspace, args)
-    total = Link.select(Link.id).where(*where).count()
-    column = SORTS[sort_by]
-    ordering = ((column.asc(), Link.id.asc()) if order == "asc"
-                else (column.desc(), Link.id.desc()))
-    rows = list(with_references().where(*where).order_by(*ordering)
-                .offset(page.offset).limit(page.limit))
-    return rows, total
+    return pagination.ordered_page(with_references().where(*where),
+                                   Link.select(Link.id).where(*where), SORTS[sort_by],
+                                   Link.id, order, page)
 
 
 def stats(workspace: Workspace) -> dict[str, int]:
