@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import peewee
 from flask import Flask
@@ -258,7 +258,7 @@ _WS_ROLLUP_TAIL = (" ON CONFLICT (" + ", ".join(f'"{c}"' for c in _WS_KEY) + ")"
                    + _ROLLUP_UPDATE)
 
 
-def _add(table: dict[tuple, list[int]], key: tuple, add: tuple[int, int, int]) -> None:
+def _add(table: dict[tuple, list[int]], key: tuple, add: Sequence[int]) -> None:
     counts = table.get(key)
     if counts is None:
         table[key] = list(add)
@@ -281,9 +281,10 @@ def write_rollups(records: Iterable[RollupRecord]) -> tuple[int, int]:
         values = [value[:255] if value else unknown
                   for value, unknown in zip(raw, _UNKNOWN, strict=True)]
         _add(links, (workspace_id, link_id, hour, *values), add)
-        _add(spaces, (workspace_id, hour, "total", "all"), add)
+    for (workspace_id, _, hour, *values), counts in links.items():  # sum of the link rows
+        _add(spaces, (workspace_id, hour, "total", "all"), counts)
         for name, value in zip(ClickRollup.DIMENSIONS, values, strict=True):
-            _add(spaces, (workspace_id, hour, name, value), add)
+            _add(spaces, (workspace_id, hour, name, value), counts)
     _upsert_batched(_LINK_ROLLUP_HEAD, _LINK_ROLLUP_TAIL,
                     [(*key, *counts) for key, counts in links.items()])
     _upsert_batched(_WS_ROLLUP_HEAD, _WS_ROLLUP_TAIL,
