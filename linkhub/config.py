@@ -141,6 +141,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LINK_CACHE_WARM", 10_000, int,
             "Links `serve` compiles into the redirect cache at start-up, most recently "
             "clicked first (0: none; each link then costs one read on its first visit)."),
+    Setting("FX_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml",
+            _str, "ECB-format reference rates XML fetched daily by the `fx-refresh` job "
+            "(empty: no refresh; the shipped snapshot and stored rates are used)."),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

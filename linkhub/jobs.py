@@ -49,11 +49,20 @@ def purge_clicks() -> dict[str, int]:
     return {"clicks": purge_expired_clicks()}
 
 
+def fx_refresh() -> dict[str, Any]:
+    """Fetch the day's reference rates from FX_RATES_URL into FxRate (skipped when empty)."""
+    from linkhub.services.fx_refresh import refresh
+
+    return refresh()
+
+
 JOBS: tuple[Job, ...] = (
     Job("purge-expired", purge_expired, "interval", {"hours": 1},
         "Delete expired sessions, used or expired one-time tokens and idempotency records."),
     Job("purge-clicks", purge_clicks, "cron", {"hour": 3, "minute": 17},
         "Delete raw clicks older than each workspace's retention period (rollups stay)."),
+    Job("fx-refresh", fx_refresh, "cron", {"hour": 16, "minute": 5},
+        "Fetch the ECB reference rates (FX_RATES_URL) into the FX history, per currency and day."),
 )
 
 

@@ -101,7 +101,9 @@ def settings_overrides() -> dict:
 @pytest.fixture
 def app(data_dir, settings_overrides):
     clock.reset()
-    application = create_app({"DATA_DIR": str(data_dir), **settings_overrides})
+    # FX_RATES_URL "": no test reaches the ECB (a test points it at a local server instead)
+    application = create_app({"DATA_DIR": str(data_dir), "FX_RATES_URL": "",
+                              **settings_overrides})
     application.config["TESTING"] = True
     yield application
     application.extensions["linkhub.db"].close()

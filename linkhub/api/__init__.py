@@ -12,6 +12,7 @@ from linkhub.api import (
     domains,
     events,
     folders,
+    fx,
     links,
     live,
     openapi,
@@ -33,7 +34,7 @@ CHILDREN = (
     auth.bp, settings.bp, workspaces.bp, links.bp, campaigns.bp, rules.bp, domains.bp,
     tags.bp, folders.bp, utm_templates.bp, conversions.bp, pixels.bp,
     customers.bp, events.bp, tracking.bp, track.bp, analytics_revenue.bp, live.bp,
-    qr.bp, analytics.bp, public_shares.bp,
+    qr.bp, analytics.bp, public_shares.bp, fx.bp,
     openapi.bp,
 )
 
