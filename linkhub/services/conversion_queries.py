@@ -7,24 +7,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from linkhub import clock, ids, pagination
+from linkhub import ids, pagination
 from linkhub.errors import Invalid
 from linkhub.models import Campaign, Conversion, Customer, Link, Workspace
 from linkhub.pagination import Page
 from linkhub.services.conversion_values import KINDS, STATUSES
+from linkhub.services.link_queries import date_param, id_param
 
 SORTS = {"occurredAt": Conversion.occurred_at, "createdAt": Conversion.created_at,
          "value": Conversion.value_usd_micros}
 EVENT_MAX = 64
-
-
-def _id(args: Mapping[str, str], name: str, kind: str) -> str | None:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    if not ids.is_valid(kind, raw):
-        raise Invalid(fields={name: f"must be an id like {ids.PREFIXES[kind]}_..."})
-    return raw
 
 
 def _choice(args: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
@@ -34,16 +26,6 @@ def _choice(args: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str
     if raw not in allowed:
         raise Invalid(fields={name: f"must be one of {', '.join(allowed)}"})
     return raw
-
-
-def _when(args: Mapping[str, str], name: str, end_of_day: bool) -> Any:
-    raw = (args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return clock.parse_iso(raw, end_of_day=end_of_day)
-    except ValueError:
-        raise Invalid(fields={name: "must be an ISO 8601 date or date-time"}) from None
 
 
 def _customer_filter(workspace: Workspace, raw: str) -> Any:
@@ -73,7 +55,7 @@ def filters(workspace: Workspace, args: Mapping[str, str]) -> list[Any]:
 
     for name, kind, model, column in (("linkId", "link", Link, Conversion.link),
                                       ("campaignId", "campaign", Campaign, Conversion.campaign)):
-        value = collect(_id, name, kind)
+        value = collect(id_param, name, kind)
         if value:
             where.append(column.in_(model.select(model.id).where(
                 model.public_id == value, model.workspace == workspace)))
@@ -94,8 +76,8 @@ def filters(workspace: Workspace, args: Mapping[str, str]) -> list[Any]:
         problems["event"] = f"must be at most {EVENT_MAX} characters"
     elif event:
         where.append(Conversion.event == event)
-    start = collect(_when, "start", False)
-    end = collect(_when, "end", True)
+    start = collect(date_param, "start", False)
+    end = collect(date_param, "end", True)
     if start is not None and end is not None and start > end:
         problems["start"] = "must not be after end"
     if start is not None:

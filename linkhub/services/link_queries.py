@@ -44,7 +44,8 @@ def _flag(args: Mapping[str, str], name: str) -> bool | None:
     raise Invalid(fields={name: "must be true or false"})
 
 
-def _id_filter(args: Mapping[str, str], name: str, kind: str) -> str | None:
+def id_param(args: Mapping[str, str], name: str, kind: str) -> str | None:
+    """A query-string public id of `kind` (None when absent); 400 naming `name` if malformed."""
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
@@ -53,7 +54,8 @@ def _id_filter(args: Mapping[str, str], name: str, kind: str) -> str | None:
     return raw
 
 
-def _date(args: Mapping[str, str], name: str, end_of_day: bool) -> Any:
+def date_param(args: Mapping[str, str], name: str, end_of_day: bool) -> Any:
+    """A query-string ISO date or date-time (a bare date at the end of the day when asked)."""
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
@@ -77,7 +79,7 @@ def filters(workspace: Workspace, args: Mapping[str, str]) -> list[Any]:
     where: list[Any] = [Link.workspace == workspace, Link.deleted_at.is_null()]
     for name, kind, model, column in (("campaignId", "campaign", Campaign, Link.campaign),
                                       ("folderId", "folder", Folder, Link.folder)):
-        value = _collect(problems, _id_filter, args, name, kind)
+        value = _collect(problems, id_param, args, name, kind)
         if value:
             where.append(column.in_(model.select(model.id).where(
                 model.public_id == value, model.workspace == workspace)))
@@ -85,7 +87,7 @@ def filters(workspace: Workspace, args: Mapping[str, str]) -> list[Any]:
     if domain_id == "default":
         where.append(Link.domain_key == 0)
     else:
-        value = _collect(problems, _id_filter, args, "domainId", "domain")
+        value = _collect(problems, id_param, args, "domainId", "domain")
         if value:
             where.append(Link.domain.in_(Domain.select(Domain.id).where(
                 Domain.public_id == value, Domain.workspace == workspace)))
@@ -107,8 +109,8 @@ def filters(workspace: Workspace, args: Mapping[str, str]) -> list[Any]:
     if archived != "all":
         flag = _collect(problems, _flag, args, "archived")
         where.append(Link.archived_at.is_null(False) if flag else Link.archived_at.is_null())
-    after = _collect(problems, _date, args, "createdAfter", False)
-    before = _collect(problems, _date, args, "createdBefore", True)
+    after = _collect(problems, date_param, args, "createdAfter", False)
+    before = _collect(problems, date_param, args, "createdBefore", True)
     if after is not None:
         where.append(Link.created_at >= after)
     if before is not None:
