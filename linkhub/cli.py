@@ -330,13 +330,13 @@ def jobs_list(data_dir: str | None) -> None:
 @click.argument("name")
 def jobs_run(data_dir: str | None, name: str) -> None:
     """Run one job now and print its result."""
-    from linkhub.jobs import JOBS, by_name
+    from linkhub.jobs import JOBS, by_name, run
 
     job = by_name(name)
     if job is None:
         raise _fail(f"no job named {name!r}; jobs: {', '.join(j.name for j in JOBS)}")
     with service_context(data_dir):
-        result = job.func()
+        result = run(job)
     click.echo(json.dumps({"job": job.name, "result": result}))
 
 

@@ -1,16 +1,26 @@
 """The JOBS table: background work as plain functions with their schedule. Tests and
 `linkhub jobs run NAME` call them directly; scheduler.py runs them inside `linkhub serve`.
-A job runs inside an app context with a database connection; it must not start threads."""
+A job runs inside an app context with a database connection; it must not start threads.
+`run(job)` holds the job's lease (a JobLease row) while it runs, so two runs never overlap; a job
+that works in steps calls `renew(name)` between steps and keeps its progress in its own rows, so
+a run killed halfway is finished by the next one."""
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from linkhub import clock, idempotency
-from linkhub.models import OneTimeToken, UserSession
+from linkhub.models import JobLease, OneTimeToken, UserSession
+
+# A lease lapses this long after its last renewal (a killed holder frees the job by then).
+LEASE_TTL = timedelta(minutes=5)
+_OWNER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 # Used and expired one-time tokens are kept this long so a second click on an e-mail link can
 # still say "already used" rather than "unknown".
@@ -68,3 +78,36 @@ JOBS: tuple[Job, ...] = (
 
 def by_name(name: str) -> Job | None:
     return next((job for job in JOBS if job.name == name), None)
+
+
+def acquire(name: str, ttl: timedelta = LEASE_TTL) -> bool:
+    """Take the lease on `name` unless a live holder has it (one atomic statement)."""
+    now = clock.now()
+    cursor = JobLease._meta.database.execute_sql(
+        'INSERT INTO "job_lease" (name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?) '
+        "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, "
+        "acquired_at = excluded.acquired_at, expires_at = excluded.expires_at "
+        "WHERE job_lease.expires_at <= ? OR job_lease.owner = excluded.owner",
+        (name, _OWNER, now, now + ttl, now))
+    return cursor.rowcount == 1
+
+
+def renew(name: str, ttl: timedelta = LEASE_TTL) -> bool:
+    """Extend our lease; False when we no longer hold it (the caller should stop)."""
+    return JobLease.update(expires_at=clock.now() + ttl).where(
+        (JobLease.name == name) & (JobLease.owner == _OWNER)).execute() == 1
+
+
+def release(name: str) -> None:
+    JobLease.delete().where((JobLease.name == name) & (JobLease.owner == _OWNER)).execute()
+
+
+def run(job: Job) -> dict[str, Any] | None:
+    """One leased run of `job`: {"skipped": True, "reason": "leased"} while another run holds
+    it. Every caller (scheduler, `linkhub jobs run`, tests of overlap) goes through here."""
+    if not acquire(job.name):
+        return {"skipped": True, "reason": "leased"}
+    try:
+        return job.func()
+    finally:
+        release(job.name)

@@ -11,6 +11,7 @@ from datetime import UTC
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 
+from linkhub import jobs as jobs_table
 from linkhub.jobs import JOBS, Job
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ def run_job(app: Flask, job: Job) -> dict | None:
     with app.app_context():
         database.connect(reuse_if_open=True)
         try:
-            result = job.func()
+            result = jobs_table.run(job)
         except Exception:
             log.exception("job %s failed", job.name)
             return None

@@ -16,6 +16,7 @@ from linkhub.models.customers import Customer
 from linkhub.models.domains import Domain
 from linkhub.models.folders import Folder
 from linkhub.models.idempotency import IdempotencyRecord
+from linkhub.models.jobs import JobLease
 from linkhub.models.links import Link, LinkTag
 from linkhub.models.pixels import Pixel, PixelFire
 from linkhub.models.public_shares import EmbedToken, PublicShare
@@ -24,6 +25,7 @@ from linkhub.models.qr_codes import QrCode
 from linkhub.models.rules import LinkRule, Rule
 from linkhub.models.tags import Tag
 from linkhub.models.utm_templates import UtmTemplate
+from linkhub.models.webhooks import Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
 from linkhub.models.workspaces import ApiKey, Invitation, Member, Workspace
 
 ALL_MODELS = [
@@ -36,6 +38,8 @@ ALL_MODELS = [
     QrCode,
     PublishableKey,
     PublicShare, EmbedToken,
+    JobLease,
+    Webhook, WebhookEvent, WebhookDelivery, WebhookAttempt,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]
