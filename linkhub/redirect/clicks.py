@@ -329,7 +329,8 @@ class ClickWriter:
         self.describe = describe
         self.interval = interval
         self.tick = min(tick, interval)
-        self.side_effects: list[SideEffect] = []
+        self.side_effects: list[SideEffect] = []  # run after the commit
+        self.in_transaction: list[SideEffect] = []  # run inside it (the webhook outbox)
         self._flush_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -475,6 +476,8 @@ class ClickWriter:
                  row["is_unique"], row["country"], row["device_type"], row["os"],
                  row["browser"], row["referrer_domain"], row["rule_public_id"], row["trigger"])
                 for row in rows])
+            for hook in self.in_transaction:  # a failure rolls the whole batch back
+                hook(rows)
 
     def _row(self, event: ClickEvent) -> dict[str, Any]:
         """The event's own fields over the described visitor columns (a None own field leaves
