@@ -30,6 +30,7 @@ from linkhub.models import (
     Workspace,
     WorkspaceRollup,
 )
+from linkhub.redirect.checkpoint import WRITER_AUTOCHECKPOINT, Checkpointer
 
 log = logging.getLogger(__name__)
 
@@ -324,7 +325,7 @@ class ClickWriter:
     `start()` runs it on a daemon thread every `interval` seconds."""
 
     def __init__(self, buffer: ClickBuffer, describe: Describe, interval: float = 1.0,
-                 tick: float = 0.05) -> None:
+                 tick: float = 0.05, cache_mb: int = 0) -> None:
         self.buffer = buffer
         self.describe = describe
         self.interval = interval
@@ -335,6 +336,9 @@ class ClickWriter:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._ready: list[tuple[ClickEvent, dict[str, Any]]] = []  # described, not written
+        self.cache_mb = cache_mb  # page cache of the writing connection (0: the default)
+        self.checkpointer: Checkpointer | None = None  # set by start_checkpointer()
+        self._tuned: set[int] = set()  # ids of connections given the writer's pragmas
         self.flushed = 0
         self.failures = 0
 
@@ -395,6 +399,8 @@ class ClickWriter:
             finally:
                 self.buffer.end_commit()
             self.flushed += len(rows)
+            if self.checkpointer is not None:
+                self.checkpointer.poke()
         for effect in self.side_effects:
             try:
                 effect(rows)
@@ -457,6 +463,7 @@ class ClickWriter:
                     for name, default in _CLICK_FIELDS}
         defaults["is_unique"] = False
         values = [_CLICK_VALUES({**defaults, **row}) for row in rows]
+        self._tune_connection()
         with database.atomic("IMMEDIATE"):  # the write lock first: the rowid span is ours
             before = database.execute_sql(f'SELECT MAX("id") FROM "{_CLICK}"').fetchone()[0]
             before = before or 0
@@ -512,10 +519,31 @@ class ClickWriter:
                 row["referrer"] = None
         return rows
 
+    def _tune_connection(self) -> None:
+        """Once per connection that flushes: the bigger page cache, and (with a checkpointer
+        running) no checkpoint inside our commits below the safety net."""
+        connection = database.connection()
+        if id(connection) in self._tuned:
+            return
+        if self.cache_mb:
+            database.execute_sql(f"PRAGMA cache_size = {-1024 * int(self.cache_mb)}")
+        if self.checkpointer is not None:
+            database.execute_sql(f"PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT}")
+        self._tuned.add(id(connection))
+
+    def start_checkpointer(self) -> Checkpointer:
+        """Move WAL checkpoints off the flush path onto their own thread (see checkpoint.py)."""
+        if self.checkpointer is None:
+            self.checkpointer = Checkpointer()
+            self._tuned.clear()
+            self.checkpointer.start()
+        return self.checkpointer
+
     # ---- the thread ------------------------------------------------------------------
     def start(self) -> None:
         if self._thread is not None:
             return
+        self.start_checkpointer()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="linkhub-click-writer",
                                         daemon=True)
@@ -543,6 +571,9 @@ class ClickWriter:
         while len(self.buffer) or self._ready:
             if not self.flush():
                 break
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
+            self.checkpointer = None
 
 
 @dataclass
@@ -554,7 +585,8 @@ class Pipeline:
 def init_app(app: Flask, describe: Describe) -> Pipeline:
     settings = app.config["LINKHUB"]
     buffer = ClickBuffer(settings["CLICK_BUFFER_SIZE"])
-    pipeline = Pipeline(buffer, ClickWriter(buffer, describe, settings["CLICK_FLUSH_SECONDS"]))
+    pipeline = Pipeline(buffer, ClickWriter(buffer, describe, settings["CLICK_FLUSH_SECONDS"],
+                                            cache_mb=settings["CLICK_WRITER_CACHE_MB"]))
     app.extensions["linkhub.clicks"] = pipeline
     return pipeline
 
