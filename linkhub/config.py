@@ -136,6 +136,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Click events held in memory before new ones are dropped (and counted)."),
     Setting("CLICK_FLUSH_SECONDS", 1.0, float,
             "How often the click writer flushes the buffer to SQLite (at most)."),
+    Setting("CLICK_WRITER_CACHE_MB", 64, _int,
+            "SQLite page cache of the click writer's connection, in MB (the indexes it "
+            "updates stay in memory; used only as they fill)."),
     Setting("QR_LIMIT_PER_LINK", 50, _int,
             "Most QR codes one link may have (403 LIMIT_EXCEEDED beyond); 0 means no limit."),
     Setting("LINK_CACHE_WARM", 10_000, int,
@@ -144,12 +147,29 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FX_RATES_URL", "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml",
             _str, "ECB-format reference rates XML fetched daily by the `fx-refresh` job "
             "(empty: no refresh; the shipped snapshot and stored rates are used)."),
+    Setting("IMPORT_MAX_BYTES", 52_428_800, _positive,
+            "Largest CSV or JSON import upload in bytes (50 MB); larger uploads get 413."),
+    Setting("IMPORT_ALLOW_PRIVATE", False, _bool,
+            "Let provider imports call private, loopback and link-local addresses "
+            "(off: refused; tests point the provider URLs at a local server)."),
+    Setting("IMPORT_BITLY_URL", "https://api-ssl.bitly.com", _str,
+            "Bitly API base URL used by Bitly imports (v4 API and OAuth token exchange)."),
+    Setting("IMPORT_BITLY_CLIENT_ID", "", _str,
+            "Bitly OAuth app client id (empty: Bitly imports take an access token only)."),
+    Setting("IMPORT_BITLY_CLIENT_SECRET", "", _str, "Bitly OAuth app client secret."),
+    Setting("IMPORT_REBRANDLY_URL", "https://api.rebrandly.com", _str,
+            "Rebrandly API base URL used by Rebrandly imports."),
+    Setting("IMPORT_SHORTIO_URL", "https://api.short.io", _str,
+            "Short.io API base URL used by Short.io imports."),
+    Setting("METATAGS_ALLOW_PRIVATE", False, _bool,
+            "Let /api/metatags fetch pages on private, loopback and link-local addresses "
+            "(off: refused, redirects included)."),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}
 
 # Settings whose values are never printed (`linkhub settings --current` masks them).
-SECRET_SETTINGS = frozenset({"SMTP_PASSWORD"})
+SECRET_SETTINGS = frozenset({"SMTP_PASSWORD", "IMPORT_BITLY_CLIENT_SECRET"})
 
 
 class ConfigError(ValueError):
