@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable
 
 import peewee
 from flask import Flask
@@ -27,6 +27,7 @@ from linkhub.models import (
     Link,
     LinkVisitor,
     OrphanVisit,
+    Rule,
     Workspace,
     WorkspaceRollup,
 )
@@ -240,65 +241,56 @@ _COUNTERS = (
     f'WHERE "{Link._meta.table_name}"."id" = s.link')
 
 
-# One click as the rollups see it: (workspace id, link id, hour "YYYY-MM-DD HH:00:00", bot,
-# unique, then its value of each of ClickRollup.DIMENSIONS, in that order; None = unknown)
-RollupRecord = tuple
-_UNKNOWN = [ClickRollup.UNKNOWN[name] for name in ClickRollup.DIMENSIONS]
+# The hourly rollups of a batch, computed by SQLite over the batch's rowid span (GROUP BY in
+# C, without the GIL): one ClickRollup row per link, hour and combination of dimension values,
+# one WorkspaceRollup row per workspace, hour, dimension and value. A click's value of each
+# dimension as stored: cut to 255 characters, the UNKNOWN word when missing or empty.
+_DIMENSION_COLUMNS = {"country": 'c."country"', "device": 'c."device_type"', "os": 'c."os"',
+                      "browser": 'c."browser"', "referrer": 'c."referrer_domain"',
+                      "rule": 'r."public_id"', "trigger": 'c."trigger"'}
+_HOUR = """substr(c."created_at", 1, 13) || ':00:00'"""
+_FROM_BATCH = (f'FROM "{_CLICK}" AS c LEFT JOIN "{Rule._meta.table_name}" AS r '
+               f'ON r."id" = c."rule_id" WHERE {_NEW}')
 _COUNTS = ("clicks", "unique_clicks", "bot_clicks")
-_ROLLUP_UPDATE = (" DO UPDATE SET " + ", ".join(f'"{c}" = "{c}" + excluded."{c}"'
-                                                for c in _COUNTS))
-_LINK_KEY = ("workspace_id", "link_id", "hour", *ClickRollup.DIMENSIONS)
-_LINK_ROLLUP_HEAD = (f'INSERT INTO "{ClickRollup._meta.table_name}" ('
-                     + ", ".join(f'"{c}"' for c in (*_LINK_KEY, *_COUNTS)) + ") VALUES ")
-_LINK_ROLLUP_TAIL = (" ON CONFLICT (" + ", ".join(f'"{c}"' for c in _LINK_KEY[1:]) + ")"
-                     + _ROLLUP_UPDATE)
+_SUMS = 'SUM(c."bot" = 0), SUM(c."bot" = 0 AND c."is_unique" = 1), SUM(c."bot" != 0)'
+_ADD_COUNTS = (" DO UPDATE SET " + ", ".join(f'"{c}" = "{c}" + excluded."{c}"'
+                                             for c in _COUNTS))
+
+
+def _dimension(name: str) -> str:
+    return (f"COALESCE(NULLIF(substr({_DIMENSION_COLUMNS[name]}, 1, 255), ''), "
+            f"'{ClickRollup.UNKNOWN[name]}')")
+
+
+_LINK_KEY = ("link_id", "hour", *ClickRollup.DIMENSIONS)
+_LINK_ROLLUPS = (
+    f'INSERT INTO "{ClickRollup._meta.table_name}" ("workspace_id", '
+    + ", ".join(f'"{c}"' for c in (*_LINK_KEY, *_COUNTS)) + ") "
+    f'SELECT c."workspace_id", c."link_id", {_HOUR}, '
+    + ", ".join(_dimension(name) for name in ClickRollup.DIMENSIONS)
+    + f", {_SUMS} {_FROM_BATCH} GROUP BY "
+    + ", ".join(str(n) for n in range(2, 4 + len(ClickRollup.DIMENSIONS)))
+    + " ON CONFLICT (" + ", ".join(f'"{c}"' for c in _LINK_KEY) + ")" + _ADD_COUNTS)
 _WS_KEY = ("workspace_id", "hour", "dimension", "value")
-_WS_ROLLUP_HEAD = (f'INSERT INTO "{WorkspaceRollup._meta.table_name}" ('
-                   + ", ".join(f'"{c}"' for c in (*_WS_KEY, *_COUNTS)) + ") VALUES ")
-_WS_ROLLUP_TAIL = (" ON CONFLICT (" + ", ".join(f'"{c}"' for c in _WS_KEY) + ")"
-                   + _ROLLUP_UPDATE)
+_WS_ROLLUPS = (
+    f'INSERT INTO "{WorkspaceRollup._meta.table_name}" ('
+    + ", ".join(f'"{c}"' for c in (*_WS_KEY, *_COUNTS)) + ") "
+    "SELECT w, h, d, v, SUM(humans), SUM(uniques), SUM(bots) FROM ("
+    + " UNION ALL ".join(
+        f'SELECT c."workspace_id" AS w, {_HOUR} AS h, \'{name}\' AS d, {value} AS v, '
+        'c."bot" = 0 AS humans, c."bot" = 0 AND c."is_unique" = 1 AS uniques, '
+        f'c."bot" != 0 AS bots {_FROM_BATCH}'
+        for name, value in (("total", "'all'"),
+                            *((name, _dimension(name)) for name in ClickRollup.DIMENSIONS)))
+    + ") WHERE 1 GROUP BY w, h, d, v ON CONFLICT (" + ", ".join(f'"{c}"' for c in _WS_KEY)
+    + ")" + _ADD_COUNTS)
 
 
-def _add(table: dict[tuple, list[int]], key: tuple, add: Sequence[int]) -> None:
-    counts = table.get(key)
-    if counts is None:
-        table[key] = list(add)
-    else:
-        counts[0] += add[0]
-        counts[1] += add[1]
-        counts[2] += add[2]
-
-
-def write_rollups(records: Iterable[RollupRecord]) -> tuple[int, int]:
-    """Add the records' counts to the hourly rollups inside the caller's transaction: one
-    ClickRollup row per link, hour and combination of values, and one WorkspaceRollup row per
-    workspace, hour, dimension and value. Counted here in dicts (no sort in SQLite), then one
-    multi-row upsert per chunk and table. Returns the (link, workspace) rows upserted."""
-    links: dict[tuple, list[int]] = {}
-    spaces: dict[tuple, list[int]] = {}
-    for workspace_id, link_id, hour, bot, unique, *raw in records:
-        human = 0 if bot else 1
-        add = (human, 1 if human and unique else 0, 1 - human)
-        values = [value[:255] if value else unknown
-                  for value, unknown in zip(raw, _UNKNOWN, strict=True)]
-        _add(links, (workspace_id, link_id, hour, *values), add)
-    for (workspace_id, _, hour, *values), counts in links.items():  # sum of the link rows
-        _add(spaces, (workspace_id, hour, "total", "all"), counts)
-        for name, value in zip(ClickRollup.DIMENSIONS, values, strict=True):
-            _add(spaces, (workspace_id, hour, name, value), counts)
-    _upsert_batched(_LINK_ROLLUP_HEAD, _LINK_ROLLUP_TAIL,
-                    [(*key, *counts) for key, counts in links.items()])
-    _upsert_batched(_WS_ROLLUP_HEAD, _WS_ROLLUP_TAIL,
-                    [(*key, *counts) for key, counts in spaces.items()])
-    return len(links), len(spaces)
-
-
-def _hour(moment: datetime, cache: dict) -> str:
-    key = (moment.year, moment.month, moment.day, moment.hour)
-    text = cache.get(key)
-    if text is None:
-        text = cache[key] = f"{moment:%Y-%m-%d %H}:00:00"
-    return text
+def write_rollups(span: tuple[int, int]) -> None:
+    """Add the clicks with rowids in (span[0], span[1]] to the hourly rollups, inside the
+    caller's transaction (after their `is_unique` is final)."""
+    database.execute_sql(_LINK_ROLLUPS, span)
+    database.execute_sql(_WS_ROLLUPS, span * (1 + len(ClickRollup.DIMENSIONS)))
 
 
 @lru_cache(maxsize=64)
@@ -310,13 +302,9 @@ def _values_sql(head: str, width: int, count: int) -> str:
 def _insert_batched(head: str, rows: list[tuple]) -> None:
     """`head VALUES (...), (...)` over `rows` in chunks: one statement (one step, one GIL
     hand-off) per chunk instead of one per row as executemany does."""
-    _upsert_batched(head, "", rows)
-
-
-def _upsert_batched(head: str, tail: str, rows: list[tuple]) -> None:
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
-        database.execute_sql(_values_sql(head, len(chunk[0]), len(chunk)) + tail,
+        database.execute_sql(_values_sql(head, len(chunk[0]), len(chunk)),
                              [value for row in chunk for value in row])
 
 
@@ -473,16 +461,12 @@ class ClickWriter:
             database.execute_sql(_MARK_UNIQUES, span)
             database.execute_sql(_ADD_VISITORS, span)
             database.execute_sql(_COUNTERS, span)
-            found = database.execute_sql(_UNIQUE_IDS, span).fetchone()[0]
-            unique = {int(rowid) for rowid in found.split(",")} if found else set()
-            hours: dict = {}
-            for rowid, row in enumerate(rows, before + 1):  # one statement: consecutive ids
-                row["is_unique"] = rowid in unique
-            write_rollups([
-                (row["workspace"], row["link"], _hour(row["created_at"], hours), row["bot"],
-                 row["is_unique"], row["country"], row["device_type"], row["os"],
-                 row["browser"], row["referrer_domain"], row["rule_public_id"], row["trigger"])
-                for row in rows])
+            write_rollups(span)
+            if self.in_transaction or self.side_effects:  # they see each row's is_unique
+                found = database.execute_sql(_UNIQUE_IDS, span).fetchone()[0]
+                unique = {int(rowid) for rowid in found.split(",")} if found else set()
+                for rowid, row in enumerate(rows, before + 1):  # one statement: consecutive
+                    row["is_unique"] = rowid in unique
             for hook in self.in_transaction:  # a failure rolls the whole batch back
                 hook(rows)
 

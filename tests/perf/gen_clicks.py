@@ -144,10 +144,7 @@ def build(data_dir: Path, clicks: int, links: int, days: int) -> dict:
                 after = database.execute_sql("SELECT MAX(id) FROM click").fetchone()[0]
                 span = (before, after)
                 database.execute_sql(writer_sql._COUNTERS, span)
-                writer_sql.write_rollups(database.execute_sql(
-                    "SELECT workspace_id, link_id, substr(created_at, 1, 13) || ':00:00', bot, "
-                    "is_unique, country, device_type, os, browser, referrer_domain, NULL, "
-                    '"trigger" FROM click WHERE id > ? AND id <= ?', span))
+                writer_sql.write_rollups(span)
             made += count
             print(f"  {made:>10,} clicks ({time.monotonic() - started:.0f}s; this chunk's "
                   f"rollups and counters {time.monotonic() - made_at:.1f}s)", flush=True)
