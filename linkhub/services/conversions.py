@@ -17,7 +17,7 @@ from linkhub import clock, ids, ratelimit
 from linkhub.db import database
 from linkhub.errors import Conflict, Invalid, NotFound
 from linkhub.models import Campaign, Click, Conversion, Customer, Link, User, Workspace
-from linkhub.services import audit, fx
+from linkhub.services import audit, fx, webhook_events
 from linkhub.services.conversion_values import (  # noqa: F401 (re-exported for other services)
     KINDS,
     MAX_AMOUNT,
@@ -206,6 +206,7 @@ def _insert(workspace: Workspace, columns: dict[str, Any], *, source: str,
         audit.record("conversion.create", "conversion", conversion.public_id,
                      workspace=workspace, actor=actor,
                      details={"source": source, "event": conversion.event})
+        webhook_events.emit_conversion(workspace, conversion)
     return conversion
 
 

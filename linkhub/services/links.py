@@ -17,7 +17,7 @@ from linkhub.db import database
 from linkhub.errors import ApiError, Conflict, Forbidden, Invalid, NotFound
 from linkhub.models import Domain, Link, LinkRule, LinkTag, Member, Rule, Tag, User, Workspace
 from linkhub.redirect import cache
-from linkhub.services import audit, link_fields, short_codes, utm_templates
+from linkhub.services import audit, link_fields, short_codes, utm_templates, webhook_events
 from linkhub.services import tags as tag_service
 
 # Columns whose combined state is checked after every change.
@@ -231,6 +231,7 @@ def create_link(workspace: Workspace, actor: User | None, data: Mapping[str, Any
                     _public_shares().follow_link(link, actor)
                 audit.record("link.create", "link", link.public_id, workspace=workspace,
                              actor=actor, details={"shortCode": chosen})
+                webhook_events.emit_link(workspace, "link.created", link)
         except peewee.IntegrityError as exc:
             if not _code_clash(exc):
                 raise
@@ -285,6 +286,7 @@ def update_link(workspace: Workspace, actor: User | None, link: Link,
                 _public_shares().follow_link(link, actor)
             audit.record("link.update", "link", link.public_id, workspace=workspace,
                          actor=actor, details={"fields": sorted(data)})
+            webhook_events.emit_link(workspace, "link.updated", link)
     except peewee.IntegrityError as exc:
         if not _code_clash(exc):
             raise
@@ -303,7 +305,8 @@ def delete_link(workspace: Workspace, actor: User | None, link: Link) -> None:
         Link.update(deleted_at=now, updated_at=now).where(Link.id == link.id).execute()
         Rule.update(deleted_at=now).where(Rule.link == link, Rule.deleted_at.is_null()).execute()
         audit.record("link.delete", "link", link.public_id, workspace=workspace, actor=actor)
-    link.deleted_at = link.updated_at = now
+        link.deleted_at = link.updated_at = now
+        webhook_events.emit_link(workspace, "link.deleted", link)
     _invalidate(link)
 
 
@@ -311,10 +314,12 @@ def set_archived(workspace: Workspace, actor: User | None, link: Link, archived:
     """Archive (the short URL stops answering, the link leaves default lists) or restore.
     Repeating either is harmless."""
     if (link.archived_at is not None) != archived:
-        link.archived_at = clock.now() if archived else None
-        link.save()
-        audit.record("link.archive" if archived else "link.unarchive", "link", link.public_id,
-                     workspace=workspace, actor=actor)
+        with database.atomic():
+            link.archived_at = clock.now() if archived else None
+            link.save()
+            audit.record("link.archive" if archived else "link.unarchive", "link",
+                         link.public_id, workspace=workspace, actor=actor)
+            webhook_events.emit_link(workspace, "link.updated", link)
         _invalidate(link)
     return link
 
@@ -354,9 +359,11 @@ def transfer_to_campaign(workspace: Workspace, actor: User | None, link: Link,
                          campaign_id: str | None) -> Link:
     """Move the link to another campaign of its workspace (None: no campaign)."""
     link.campaign = link_fields.campaign(workspace, campaign_id)
-    link.save()
-    audit.record("link.transfer", "link", link.public_id, workspace=workspace, actor=actor,
-                 details={"campaignId": campaign_id})
+    with database.atomic():
+        link.save()
+        audit.record("link.transfer", "link", link.public_id, workspace=workspace,
+                     actor=actor, details={"campaignId": campaign_id})
+        webhook_events.emit_link(workspace, "link.updated", link)
     _invalidate(link)
     return link
 
@@ -398,5 +405,7 @@ def transfer_to_workspace(workspace: Workspace, actor: User, link: Link,
         for ws, action in ((workspace, "link.transfer_out"), (target, "link.transfer_in")):
             audit.record(action, "link", link.public_id, workspace=ws, actor=actor,
                          details={"from": workspace.public_id, "to": target.public_id})
+        webhook_events.emit_link(workspace, "link.deleted", link)  # gone from here
+        webhook_events.emit_link(target, "link.created", link)  # new there
     _invalidate(link)
     return link
