@@ -167,6 +167,7 @@ def live_server(app):
     """The test's app served by waitress on a free loopback port, in a thread, built like
     `linkhub serve` builds it (proxy headers left for clientip.py to judge)."""
     from waitress import wasyncore
+    from waitress.channel import HTTPChannel
 
     from linkhub.lifecycle import make_server
 
@@ -178,7 +179,14 @@ def live_server(app):
     # Let the workers finish what they are answering, then close every socket from the loop's
     # own thread (closing them from here races the select loop: "Bad file descriptor").
     server.task_dispatcher.shutdown(cancel_pending=True, timeout=5)
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+
+    def close_everything():
+        for channel in list(server._map.values()):
+            if isinstance(channel, HTTPChannel):  # also closes its spooled output buffers
+                channel.handle_close()
+        wasyncore.close_all(server._map)
+
+    server.trigger.pull_trigger(close_everything)
     thread.join(timeout=5)
 
 
