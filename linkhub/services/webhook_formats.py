@@ -5,11 +5,12 @@ call). Pure functions: no database, no network."""
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
+
+import standardwebhooks
 
 from linkhub import __version__
 
@@ -29,10 +30,9 @@ def secret_bytes(secret: str) -> bytes:
 
 
 def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    """`v1,<base64 HMAC-SHA256 of "id.timestamp.body">`."""
-    digest = hmac.new(secret_bytes(secret), f"{msg_id}.{timestamp}.".encode() + body,
-                      hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
+    """`v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, by the standardwebhooks package."""
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return standardwebhooks.Webhook(secret).sign(msg_id, moment, body.decode())
 
 
 def signed_headers(secret: str, msg_id: str, body: bytes) -> dict[str, str]:
