@@ -46,7 +46,13 @@ class EmailLog(BaseModel):
     to_address = peewee.CharField(max_length=254)
     subject = peewee.CharField(max_length=300)
     body_text = peewee.TextField()
-    status = peewee.CharField(max_length=16, default="logged")  # logged | sent | failed
+    status = peewee.CharField(max_length=16, default="logged")  # logged|queued|sent|failed
     error = peewee.TextField(null=True)
     created_at = peewee.DateTimeField(default=clock.now)
     sent_at = peewee.DateTimeField(null=True)
+    # SMTP tries so far, and when the `email-retry` job should try again (null: never)
+    attempts = peewee.IntegerField(default=0)
+    next_attempt_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("status", "next_attempt_at"), False),)

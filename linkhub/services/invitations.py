@@ -13,7 +13,7 @@ from linkhub.db import database
 from linkhub.errors import ApiError, Conflict, Forbidden, Invalid, NotFound
 from linkhub.models import Invitation, Member, User, Workspace
 from linkhub.pagination import Page
-from linkhub.services import accounts, audit, email
+from linkhub.services import accounts, audit, email, notifications
 from linkhub.services.workspaces import add_member, check_join_limit, membership
 
 TTL = timedelta(days=7)
@@ -142,6 +142,9 @@ def _accept(invitation: Invitation | None, user: User) -> Member:
         raise ApiError("ALREADY_MEMBER", "You are already a member of this workspace.")
     check_join_limit(user)
     with database.atomic():
+        # before add_member, so the newcomer (even as an admin) is not told of their own joining
+        notifications.notify(workspace, "invitation_accepted", f"{user.email} joined "
+                             f"{workspace.name} as {invitation.role}", url="/app/settings/members")
         member = add_member(workspace, user, invitation.role)
         now = clock.now()
         Invitation.update(accepted_at=now, updated_at=now).where(
