@@ -1,7 +1,7 @@
 """`GET /api/analytics/export`: one report as rows (columns + values) for CSV or JSON: click
 stats (per link, or per value of a `dimension`), timeseries, composite and funnel (the
 conversion side's reports), UTM breakdown. CSV cells that a spreadsheet would run as a formula
-(= + - @, tab, CR) get a leading apostrophe. Read-only."""
+(= + - @, tab, CR) get a leading apostrophe (services/export_writers.escape_cell). Read-only."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from linkhub.models import Click, ClickRollup, Link, Workspace
 from linkhub.services.analytics import breakdowns, ranges, rollups
 from linkhub.services.analytics.ranges import Range
 from linkhub.services.analytics.rollups import Counts, Scope
+from linkhub.services.export_writers import escape_cell as _cell
 
 FORMATS = ("csv", "json")
 TYPES = ("clicks", "timeseries", "composite", "funnel", "utm_breakdown")
 DIMENSIONS = ("link", "country", "device", "os", "browser", "referrer", "rule", "trigger")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def parse(args: Mapping[str, str], workspace: Workspace) -> tuple[str, str, str, Range]:
@@ -121,13 +121,6 @@ def _revenue_rows(workspace: Workspace, args: Mapping[str, str], rng: Range,
     columns = ["timestamp", "clicks", "uniqueClicks", "leads", "sales", "conversions",
                "revenue"]
     return columns, [[p.get(c) for c in columns] for p in points]
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    text = str(value)
-    return "'" + text if isinstance(value, str) and text.startswith(_FORMULA_START) else value
 
 
 def to_csv(data: Mapping[str, Any]) -> str:
