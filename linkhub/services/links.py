@@ -15,7 +15,18 @@ from linkhub import clock, ids
 from linkhub.auth import role_at_least
 from linkhub.db import database
 from linkhub.errors import ApiError, Conflict, Forbidden, Invalid, NotFound
-from linkhub.models import Domain, Link, LinkRule, LinkTag, Member, Rule, Tag, User, Workspace
+from linkhub.models import (
+    Domain,
+    Link,
+    LinkRule,
+    LinkTag,
+    Member,
+    Rule,
+    Tag,
+    User,
+    Webhook,
+    Workspace,
+)
 from linkhub.redirect import cache
 from linkhub.services import audit, link_fields, short_codes, utm_templates, webhook_events
 from linkhub.services import tags as tag_service
@@ -407,5 +418,9 @@ def transfer_to_workspace(workspace: Workspace, actor: User, link: Link,
                          details={"from": workspace.public_id, "to": target.public_id})
         webhook_events.emit_link(workspace, "link.deleted", link)  # gone from here
         webhook_events.emit_link(target, "link.created", link)  # new there
+        # its per-link webhooks are the old workspace's (their secrets, their receivers)
+        Webhook.delete().where((Webhook.link == link)
+                               & (Webhook.workspace == workspace)).execute()
+    webhook_events.invalidate(workspace.id)
     _invalidate(link)
     return link

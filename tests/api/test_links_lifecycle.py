@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from linkhub.models import Link, LinkRule, LinkTag, Rule
+from linkhub import ids
+from linkhub.models import Link, LinkRule, LinkTag, Rule, Webhook
 from linkhub.services.workspaces import create_workspace
 from tests.api.links_support import (
     DEST,
@@ -190,6 +191,10 @@ def test_transfer_to_workspace_moves_code_and_own_rules(app, client, alice):
     own = make_rule(app, alice, link_id=link["id"])
     with in_app(app):
         target = create_workspace(alice.user, "Alice Two").public_id
+        row = Link.get(Link.public_id == link["id"])
+        Webhook.create(public_id=ids.new_id("webhook"), workspace=row.workspace, link=row,
+                       scope="link", url="https://hooks.example/x", events=["click"],
+                       secret="whsec_" + "A" * 32)
     csrf = login(client, alice.email)
     headers = {"X-CSRF-Token": csrf, "X-Workspace-Id": alice.workspace_id}
     r = client.post(f"/api/links/{link['id']}/transfer", json={"workspaceId": target},
@@ -204,6 +209,7 @@ def test_transfer_to_workspace_moves_code_and_own_rules(app, client, alice):
         assert Rule.get(Rule.public_id == own).workspace.public_id == target
         assert not LinkTag.select().where(LinkTag.link == row).exists()
         assert not LinkRule.select().where(LinkRule.link == row).exists()
+        assert not Webhook.select().where(Webhook.link == row).exists()  # old workspace's
     r = client.get(f"/api/links/{link['id']}", headers=alice.headers)
     assert error_of(r) == (404, "NOT_FOUND")
     r = client.get("/api/links/mover", headers={"X-Workspace-Id": target})
