@@ -14,12 +14,13 @@ from linkhub.app import create_app
 from linkhub.models import ALL_MODELS
 
 BOOKKEEPING = {"schema_migrations"}
+FTS_TABLES = ("search_index",)  # FTS5 (0018) and its shadow tables: SQL only, no model
 
 
 def _tables(conn: peewee.SqliteDatabase) -> list[str]:
     return sorted(r[0] for r in conn.execute_sql(
         "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
-        if r[0] not in BOOKKEEPING)
+        if r[0] not in BOOKKEEPING and not r[0].startswith(FTS_TABLES))
 
 
 def _columns(conn, table: str) -> list[tuple]:
