@@ -83,6 +83,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(pixel_bp)  # public beacons carry no session and no CSRF token
     app.register_blueprint(public_stats_bp)  # /s/<token>, /embed/<token> (GET only)
     install_redirects(app)
+    from linkhub.redirect import clicks
+    from linkhub.services import webhook_events
+
+    clicks.for_app(app).writer.in_transaction.append(webhook_events.emit_clicks)  # the outbox
     return app
 
 
@@ -95,6 +99,10 @@ def _install_request_hooks(app: Flask) -> None:
         if request.endpoint == "static":
             return None
         app.extensions["linkhub.db"].connect(reuse_if_open=True)
+        # Upload views (imports) name the setting that raises their body limit.
+        body_limit = getattr(app.view_functions.get(request.endpoint), "linkhub_body_limit", None)
+        if body_limit:
+            request.max_content_length = app.config["LINKHUB"][body_limit] + 65_536
         is_api = errors.wants_json()
         if is_api:
             g.rate_window = None
@@ -110,7 +118,7 @@ def _install_request_hooks(app: Flask) -> None:
             rule = (settings["RATE_LIMIT_API"] if g.auth_via
                     else settings["RATE_LIMIT_ANONYMOUS"])
             ratelimit.check_api_request(auth.principal_key(), rule)
-            if (request.content_length or 0) > app.config["MAX_CONTENT_LENGTH"]:
+            if (request.content_length or 0) > request.max_content_length:
                 raise RequestEntityTooLarge()  # before anything reads (or ignores) the body
             if request.url_rule is not None:
                 auth.check_csrf()

@@ -128,6 +128,10 @@ def serve(data_dir: str | None, host: str | None, port: int | None, base_url: st
     click.echo(f"Public URL: {settings['BASE_URL']}")
     _start_click_writer(app)
     background = scheduler.start(app) if settings["SCHEDULER"] else None
+    if background is not None:  # webhook deliveries, continuously (stopped at shutdown)
+        from linkhub import webhook_dispatcher
+
+        webhook_dispatcher.start(app)
     click.echo(f"Scheduler: {'off' if background is None else 'on'}")
     click.echo("Press Ctrl+C to stop.")
     try:

@@ -161,9 +161,19 @@ SETTINGS: tuple[Setting, ...] = (
             "Rebrandly API base URL used by Rebrandly imports."),
     Setting("IMPORT_SHORTIO_URL", "https://api.short.io", _str,
             "Short.io API base URL used by Short.io imports."),
+    Setting("WEBHOOK_ALLOW_PRIVATE", False, _bool,
+            "Let webhooks and outbound destinations target private, loopback and link-local "
+            "addresses (off: refused, checked again at every connection)."),
+    Setting("WEBHOOK_TIMEOUT_SECONDS", 10, float,
+            "Total time one webhook try may take (connecting at most 5 s of it)."),
+    Setting("WEBHOOK_WORKERS", 4, _positive,
+            "Webhook tries sent at once (one per endpoint; a hanging receiver holds one)."),
     Setting("METATAGS_ALLOW_PRIVATE", False, _bool,
             "Let /api/metatags fetch pages on private, loopback and link-local addresses "
             "(off: refused, redirects included)."),
+    Setting("BULK_MAX_BYTES", 16_777_216, _positive,
+            "Largest body of the asynchronous bulk link routes and the bulk page's upload "
+            "(16 MB; up to 10,000 rows); larger bodies get 413."),
 )
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -17,6 +17,7 @@ CODES: dict[str, tuple[int, str]] = {
     "BAD_REQUEST": (400, "Bad request."),
     "RULE_IN_USE": (400, "The rule is still attached to links."),
     "PASSWORD_REQUIRED": (400, "The current password is required."),
+    "INVALID_PROVIDER_TOKEN": (400, "The import provider rejected the access token."),
     "UNAUTHORIZED": (401, "Authentication required."),
     "INVALID_API_KEY": (401, "The API key is invalid, disabled or expired."),
     "INVALID_CREDENTIALS": (401, "Wrong e-mail or password."),

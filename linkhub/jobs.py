@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -66,7 +67,62 @@ def fx_refresh() -> dict[str, Any]:
     return refresh()
 
 
+def imports() -> dict[str, Any]:
+    """Process pending and unfinished import jobs in chunks (resumable, idempotent by code)."""
+    from linkhub.services.import_runs import run_pending
+
+    return run_pending()
+
+
+def email_retry() -> dict[str, Any]:
+    """Send queued e-mails and retry failed ones (bounded; skipped without SMTP_HOST)."""
+    from linkhub.services.email import retry_due
+
+    return retry_due(lambda: renew("email-retry"))
+
+
+def exports() -> dict[str, Any]:
+    """Write the files of pending exports batch by batch (resumed after a restart)."""
+    from linkhub.services.export_jobs import run_pending
+
+    return run_pending("exports")
+
+
+def export_expiry() -> dict[str, Any]:
+    """Delete export files 7 days after they are ready (their status becomes expired)."""
+    from linkhub.services.export_jobs import expire
+
+    return expire()
+
+
+def bulk_operations() -> dict[str, Any]:
+    """Work through queued bulk link operations in chunks (resumed at their cursor)."""
+    from linkhub.services.bulk_jobs import run_due
+
+    return run_due()
+
+
+def webhook_deliver() -> dict[str, Any]:
+    """One pass of the webhook engine, waiting for its sends (serve's dispatcher runs passes
+    continuously; this is the backstop and the CLI's way in)."""
+    from linkhub.services.webhook_delivery import deliver_due
+
+    return deliver_due(wait=True)
+
+
 JOBS: tuple[Job, ...] = (
+    Job("webhook-deliver", webhook_deliver, "interval", {"minutes": 1},
+        "Send due webhook deliveries (serve's dispatcher does this continuously)."),
+    Job("bulk-operations", bulk_operations, "interval", {"seconds": 5},
+        "Run queued bulk link operations (validate, create, update, delete) in chunks of 100."),
+    Job("exports", exports, "interval", {"seconds": 5},
+        "Write pending exports (CSV, JSON, xlsx) to <data dir>/exports, resuming after a restart."),
+    Job("export-expiry", export_expiry, "interval", {"hours": 1},
+        "Delete export files 7 days after they are ready (downloads then answer 410)."),
+    Job("email-retry", email_retry, "interval", {"minutes": 1},
+        "Send queued e-mails and retry failed ones (5 tries in all, within 2 days)."),
+    Job("imports", imports, "interval", {"seconds": 5},
+        "Run queued link imports (CSV, JSON bundle, Bitly, Rebrandly, Short.io) in chunks."),
     Job("purge-expired", purge_expired, "interval", {"hours": 1},
         "Delete expired sessions, used or expired one-time tokens and idempotency records."),
     Job("purge-clicks", purge_clicks, "cron", {"hour": 3, "minute": 17},
@@ -92,8 +148,16 @@ def acquire(name: str, ttl: timedelta = LEASE_TTL) -> bool:
     return cursor.rowcount == 1
 
 
+# Set while `linkhub serve` shuts down: long jobs stop at their next renew() and resume after
+# the restart instead of holding the shutdown up (they keep their progress in their rows).
+SHUTTING_DOWN = threading.Event()
+
+
 def renew(name: str, ttl: timedelta = LEASE_TTL) -> bool:
-    """Extend our lease; False when we no longer hold it (the caller should stop)."""
+    """Extend our lease; False when we no longer hold it or the server is shutting down (the
+    caller should stop where it is)."""
+    if SHUTTING_DOWN.is_set():
+        return False
     return JobLease.update(expires_at=clock.now() + ttl).where(
         (JobLease.name == name) & (JobLease.owner == _OWNER)).execute() == 1
 

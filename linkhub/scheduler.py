@@ -54,4 +54,8 @@ def start(app: Flask) -> BackgroundScheduler:
 def stop(scheduler: BackgroundScheduler | None) -> None:
     """Stop scheduling and wait for a running job to finish."""
     if scheduler is not None and scheduler.running:
-        scheduler.shutdown(wait=True)
+        jobs_table.SHUTTING_DOWN.set()  # a long job stops at its next renew()
+        try:
+            scheduler.shutdown(wait=True)
+        finally:
+            jobs_table.SHUTTING_DOWN.clear()

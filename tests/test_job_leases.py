@@ -66,3 +66,28 @@ def test_every_registered_job_runs_under_its_lease(ctx):
 
         jobs.run(jobs.Job(job.name, probe, job.trigger, job.schedule))
     assert seen and all(":" in owner for owner in seen.values())
+
+
+def test_renew_says_stop_while_the_server_shuts_down(ctx):
+    assert jobs.acquire("long-job")
+    jobs.SHUTTING_DOWN.set()
+    try:
+        assert not jobs.renew("long-job")  # the job stops at its next step
+    finally:
+        jobs.SHUTTING_DOWN.clear()
+    assert jobs.renew("long-job")
+
+
+def test_scheduler_stop_raises_the_flag_while_it_waits(app, monkeypatch):
+    from linkhub import scheduler
+
+    seen = []
+
+    class Running:
+        running = True
+
+        def shutdown(self, wait):
+            seen.append(jobs.SHUTTING_DOWN.is_set())
+
+    scheduler.stop(Running())
+    assert seen == [True] and not jobs.SHUTTING_DOWN.is_set()

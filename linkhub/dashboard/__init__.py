@@ -6,27 +6,41 @@ from flask import Blueprint
 from linkhub.dashboard import (
     accounts,
     analytics,
+    bulk,
     campaigns,
     conversions,
     customers,
     domains,
+    email_logs,
     embeds,
+    exports,
+    feedback,
     home,
+    imports,
+    integrations,
+    integrations_inbound,
     links,
     live,
+    notifications,
     organize,
     pixels,
     qr_codes,
     rules,
+    search,
     tracking,
+    webhooks,
     workspaces,
+    wrapped,
 )
 
 dashboard_bp = Blueprint("dashboard", __name__, url_prefix="/app")
 
 CHILDREN = (home.bp, accounts.bp, workspaces.bp, links.bp, rules.bp, campaigns.bp, domains.bp,
             organize.bp, pixels.bp, qr_codes.bp, conversions.bp,
-            customers.bp, tracking.bp, embeds.bp, analytics.bp, live.bp)
+            customers.bp, tracking.bp, embeds.bp, analytics.bp, live.bp,
+            notifications.bp, feedback.bp, email_logs.bp, wrapped.bp,
+            webhooks.bp, bulk.bp, search.bp, integrations.bp, exports.bp,
+            integrations_inbound.bp, imports.bp)
 
 for child in CHILDREN:
     dashboard_bp.register_blueprint(child)
@@ -54,15 +68,21 @@ NAV_ITEMS: list[dict[str, str]] = [
     {"endpoint": "dashboard.links.index", "label": "Links"},
     {"endpoint": "dashboard.analytics.index", "label": "Analytics"},
     {"endpoint": "dashboard.live.index", "label": "Live"},
+    {"endpoint": "dashboard.wrapped.index", "label": "Wrapped"},
     {"endpoint": "dashboard.campaigns.index", "label": "Campaigns"},
     {"endpoint": "dashboard.conversions.index", "label": "Conversions"},
     {"endpoint": "dashboard.customers.index", "label": "Customers"},
     {"endpoint": "dashboard.pixels.index", "label": "Pixels"},
     {"endpoint": "dashboard.qr_codes.index", "label": "QR codes"},
     {"endpoint": "dashboard.tracking.index", "label": "Tracking"},
+    {"endpoint": "dashboard.webhooks.index", "label": "Webhooks"},
+    {"endpoint": "dashboard.integrations.index", "label": "Integrations"},
     {"endpoint": "dashboard.embeds.index", "label": "Embeds"},
     {"endpoint": "dashboard.rules.index", "label": "Rules"},
     {"endpoint": "dashboard.domains.index", "label": "Domains"},
     {"endpoint": "dashboard.organize.index", "label": "Tags & folders"},
     {"endpoint": "dashboard.organize.utm_templates", "label": "UTM templates"},
+    {"endpoint": "dashboard.bulk.index", "label": "Bulk operations"},
+    {"endpoint": "dashboard.imports.index", "label": "Imports"},
+    {"endpoint": "dashboard.exports.index", "label": "Exports"},
 ]

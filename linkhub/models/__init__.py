@@ -3,6 +3,7 @@ migrations own the schema and tests/test_migrations.py checks the two agree."""
 
 from linkhub.models.accounts import EmailLog, OneTimeToken, User, UserSession
 from linkhub.models.audit import AuditLog
+from linkhub.models.bulk import BulkOperation, BulkOperationResult
 from linkhub.models.campaigns import Campaign
 from linkhub.models.clicks import (
     Click,
@@ -14,10 +15,14 @@ from linkhub.models.clicks import (
 from linkhub.models.conversions import Conversion, FxRate
 from linkhub.models.customers import Customer
 from linkhub.models.domains import Domain
+from linkhub.models.exports import Export
 from linkhub.models.folders import Folder
 from linkhub.models.idempotency import IdempotencyRecord
+from linkhub.models.imports import ImportJob, ImportRowError
+from linkhub.models.integrations import Integration, IntegrationEvent
 from linkhub.models.jobs import JobLease
 from linkhub.models.links import Link, LinkTag
+from linkhub.models.notifications import Feedback, Notification, NotificationPreference
 from linkhub.models.pixels import Pixel, PixelFire
 from linkhub.models.public_shares import EmbedToken, PublicShare
 from linkhub.models.publishable_keys import PublishableKey
@@ -40,6 +45,11 @@ ALL_MODELS = [
     PublicShare, EmbedToken,
     JobLease,
     Webhook, WebhookEvent, WebhookDelivery, WebhookAttempt,
+    Notification, NotificationPreference, Feedback,
+    Export,
+    Integration, IntegrationEvent,
+    BulkOperation, BulkOperationResult,
+    ImportJob, ImportRowError,
 ]
 
 __all__ = [m.__name__ for m in ALL_MODELS] + ["ALL_MODELS"]
