@@ -2,10 +2,10 @@
 PYTHON ?= python
 DATA_DIR ?= ./linkhub-data
 
-.PHONY: help install test test-fast lint format serve settings readme-settings wheel clean
+.PHONY: help install test test-fast lint format serve settings readme-settings webhook-docs wheel clean
 
 help:
-	@echo "make install | test | test-fast | lint | format | serve | settings | readme-settings | wheel | clean"
+	@echo "make install | test | test-fast | lint | format | serve | settings | readme-settings | webhook-docs | wheel | clean"
 
 install:
 	$(PYTHON) -m pip install -e '.[test]'
@@ -29,6 +29,10 @@ settings:
 	@$(PYTHON) linkhub.py settings
 
 # Rewrite README's settings table from the registry (tests/test_config.py checks they agree).
+webhook-docs:
+	$(PYTHON) -c "from pathlib import Path; from linkhub.services import webhook_catalogue as c; \
+	Path('docs/webhook-events.md').write_text(c.markdown())"
+
 readme-settings:
 	$(PYTHON) -c "from pathlib import Path; from linkhub import config; \
 	p = Path('README.md'); s = p.read_text(); \

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 _STR = {"type": ["string", "null"]}
@@ -65,7 +66,8 @@ def _entry(description: str, schema: dict[str, Any], alias: str | None = None,
 
 
 CATALOGUE: dict[str, dict[str, Any]] = {
-    "link.created": _entry("A link was created (API, dashboard, import or upsert).",
+    "link.created": _entry("A link was created (API, dashboard, bulk or upsert; imports "
+                           "send none per link).",
                            LINK_SCHEMA),
     "link.updated": _entry("A link was changed, archived, restored or moved.", LINK_SCHEMA),
     "link.deleted": _entry("A link was deleted (or moved to another workspace).", LINK_SCHEMA),
@@ -130,3 +132,31 @@ def sample(type_: str) -> dict[str, Any]:
         return {**copy.deepcopy(_CONVERSION_SAMPLE), "event": "signup", "kind": "lead",
                 "value": None, "valueUsd": None, "currency": None, "orderId": None}
     return {}
+
+
+def markdown() -> str:
+    """docs/webhook-events.md: the catalogue as a page (a test keeps the file equal to this;
+    `make webhook-docs` rewrites it)."""
+    lines = [
+        "# Webhook events", "",
+        "Generated from `linkhub/services/webhook_catalogue.py` (`make webhook-docs`); the "
+        "same catalogue is served at `GET /api/webhooks-manage/events`.", "",
+        "Every delivery is a JSON body `{id, type, createdAt, workspaceId, data}` signed per "
+        "Standard Webhooks: `webhook-id` (the event id, stable across retries: deduplicate on "
+        "it), `webhook-timestamp` (Unix seconds) and `webhook-signature: v1,<base64 "
+        "HMAC-SHA256 of id.timestamp.body>` keyed with the `whsec_` secret, plus `svix-*` "
+        "copies. Retries back off 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; 20 failures in a "
+        "row disable the endpoint.", "",
+        "| Event | Per-link name | What happened |", "|---|---|---|",
+    ]
+    for name, info in CATALOGUE.items():
+        alias = f"`{info['linkAlias']}`" if info["linkAlias"] else ""
+        note = " (reserved)" if info["reserved"] else ""
+        lines.append(f"| `{name}` | {alias} | {info['description']}{note} |")
+    for name, info in CATALOGUE.items():
+        if info["reserved"]:
+            continue
+        lines += ["", f"## `{name}`", "", info["description"], "", "Schema of `data`:", "",
+                  "```json", json.dumps(info["schema"], indent=2), "```", "",
+                  "Sample `data`:", "", "```json", json.dumps(sample(name), indent=2), "```"]
+    return "\n".join(lines) + "\n"

@@ -235,7 +235,8 @@ def test_browser_slack_destination_test_and_log(page, alice, receiver):
     (request,) = receiver.requests
     assert request["path"] == "/services/T1/B1/x" and json.loads(request["body"])["text"]
     nav(page, "Integrations")
-    assert page.locator("tr", has_text="Launch alerts").is_visible()
+    page.wait_for_url("**/app/integrations")
+    page.locator("tr", has_text="Launch alerts").wait_for()  # visible once the page is in
     page.screenshot(path="/tmp/shots/integrations.png", full_page=True)
 
 

@@ -55,6 +55,7 @@ def nav(page, label):
     """Follow a sidebar entry."""
     page.get_by_role("navigation", name="Main").get_by_role("link", name=label,
                                                             exact=True).click()
+    page.wait_for_load_state()  # is_visible() checks right after do not wait by themselves
 
 
 def make_link(workspace, user=None, **data):
