@@ -127,7 +127,7 @@ def test_browser_create_and_force_delete(page, ctx, alice):
     page.screenshot(path="/tmp/shots/campaigns.png", full_page=True)
     page.locator("tr", has_text="Launch week").get_by_role("link", name="Delete").click()
     page.get_by_role("button", name="Delete campaign").click()
-    assert page.get_by_role("alert").filter(has_text="still has 1 link(s)").is_visible()
+    page.get_by_role("alert").filter(has_text="still has 1 link(s)").wait_for()  # re-rendered
     page.get_by_role("button", name="Delete anyway (links keep working)").click()
     page.wait_for_url("**/app/campaigns")
     assert page.get_by_text("1 link(s) now have no campaign.").is_visible()
