@@ -373,7 +373,7 @@ def test_browser_wrong_password_shows_an_error(page, alice):
     page.get_by_label("E-mail").fill(alice.email)
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("alert").filter(has_text="Wrong e-mail or password.").is_visible()
+    page.get_by_role("alert").filter(has_text="Wrong e-mail or password.").wait_for()
 
 
 @pytest.mark.browser
