@@ -41,6 +41,15 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=WAIT, check=False)
 
 
+def init_data_dir(tmp_path: Path) -> tuple[Path, str]:
+    """`linkhub init --json` into tmp_path/data: the data dir and the first API key."""
+    data_dir = tmp_path / "data"
+    done = _cli("init", "--data-dir", str(data_dir), "--email", EMAIL, "--password", PASSWORD,
+                "--json")
+    assert done.returncode == 0, done.stderr
+    return data_dir, json.loads(done.stdout)["apiKey"]
+
+
 class Server:
     """`linkhub serve --port 0` in a subprocess; the URL is read from what it prints."""
 

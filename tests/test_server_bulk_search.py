@@ -10,18 +10,14 @@ import urllib.parse
 
 import pytest
 
-from tests.test_server import EMAIL, PASSWORD, WAIT, Server, _cli
+from tests.test_server import WAIT, Server, init_data_dir
 from tests.test_server_revenue import api, call
 
 pytestmark = pytest.mark.server
 
 
 def test_bulk_create_500_then_search_and_an_async_operation(tmp_path):
-    data_dir = tmp_path / "data"
-    done = _cli("init", "--data-dir", str(data_dir), "--email", EMAIL, "--password", PASSWORD,
-                "--json")
-    assert done.returncode == 0, done.stderr
-    key = json.loads(done.stdout)["apiKey"]
+    data_dir, key = init_data_dir(tmp_path)
     server = Server(data_dir)
     try:
         server.wait_healthy()

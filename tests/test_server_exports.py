@@ -10,7 +10,7 @@ import time
 import pytest
 
 from linkhub import ids
-from tests.test_server import EMAIL, PASSWORD, WAIT, Server, _cli
+from tests.test_server import WAIT, Server, init_data_dir
 from tests.test_server_revenue import api, call
 
 pytestmark = pytest.mark.server
@@ -26,11 +26,7 @@ def wait_completed(base: str, key: str, export_id: str) -> dict:
 
 
 def test_scheduler_writes_exports_that_download_over_http(tmp_path):
-    data_dir = tmp_path / "data"
-    done = _cli("init", "--data-dir", str(data_dir), "--email", EMAIL, "--password", PASSWORD,
-                "--json")
-    assert done.returncode == 0, done.stderr
-    key = json.loads(done.stdout)["apiKey"]
+    data_dir, key = init_data_dir(tmp_path)
     server = Server(data_dir)
     try:
         server.wait_healthy()

@@ -16,7 +16,7 @@ import pytest
 
 from tests.api.imports_support import csv_bytes, multipart
 from tests.api.provider_fakes import GOOD, FakeProviders
-from tests.test_server import EMAIL, PASSWORD, WAIT, Server, _cli
+from tests.test_server import WAIT, Server, init_data_dir
 
 pytestmark = pytest.mark.server
 
@@ -61,11 +61,7 @@ def finished(base: str, key: str, job_id: str) -> dict:
 
 
 def test_csv_and_bitly_imports_over_http(tmp_path):
-    data_dir = tmp_path / "data"
-    done = _cli("init", "--data-dir", str(data_dir), "--email", EMAIL, "--password", PASSWORD,
-                "--json")
-    assert done.returncode == 0, done.stderr
-    key = json.loads(done.stdout)["apiKey"]
+    data_dir, key = init_data_dir(tmp_path)
     fake = FakeProviders(bitly={"Srv": 120})
     server = Server(data_dir, IMPORT_ALLOW_PRIVATE="1", IMPORT_BITLY_URL=fake.url + "/bitly")
     try:

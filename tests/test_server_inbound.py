@@ -17,7 +17,7 @@ from contextlib import closing
 import pytest
 
 from tests.api.inbound_support import body_of, stripe_header
-from tests.test_server import EMAIL, PASSWORD, WAIT, Server, _cli
+from tests.test_server import WAIT, Server, init_data_dir
 from tests.test_server_revenue import IPHONE, api, call
 
 pytestmark = pytest.mark.server
@@ -49,11 +49,7 @@ def post_raw(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]
 
 
 def test_a_signed_stripe_checkout_becomes_a_sale_on_a_real_click(tmp_path):
-    data_dir = tmp_path / "data"
-    done = _cli("init", "--data-dir", str(data_dir), "--email", EMAIL, "--password", PASSWORD,
-                "--json")
-    assert done.returncode == 0, done.stderr
-    key = json.loads(done.stdout)["apiKey"]
+    data_dir, key = init_data_dir(tmp_path)
     server = Server(data_dir)
     try:
         server.wait_healthy()

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.api.outbound_support import Receiver
-from tests.test_server import EMAIL, PASSWORD, WAIT, Server, _cli
+from tests.test_server import WAIT, Server, init_data_dir
 from tests.test_server_revenue import api, call
 
 pytestmark = pytest.mark.server
@@ -45,11 +45,7 @@ class _Page(BaseHTTPRequestHandler):
 
 
 def test_link_events_reach_slack_segment_and_zapier(tmp_path):
-    data_dir = tmp_path / "data"
-    done = _cli("init", "--data-dir", str(data_dir), "--email", EMAIL, "--password", PASSWORD,
-                "--json")
-    assert done.returncode == 0, done.stderr
-    key = json.loads(done.stdout)["apiKey"]
+    data_dir, key = init_data_dir(tmp_path)
     page_server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
     page_server.daemon_threads = True
     threading.Thread(target=page_server.serve_forever, daemon=True).start()

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from tests.test_server import EMAIL, PASSWORD, WAIT, Server, _cli
+from tests.test_server import WAIT, Server, init_data_dir
 
 pytestmark = pytest.mark.server
 
@@ -52,11 +52,7 @@ def api(url: str, method: str, key: str, body: dict | None = None, status: int =
 
 
 def test_clicks_become_conversions_analytics_and_public_stats(tmp_path):
-    data_dir = tmp_path / "data"
-    done = _cli("init", "--data-dir", str(data_dir), "--email", EMAIL, "--password", PASSWORD,
-                "--json")
-    assert done.returncode == 0, done.stderr
-    key = json.loads(done.stdout)["apiKey"]
+    data_dir, key = init_data_dir(tmp_path)
     server = Server(data_dir)
     try:
         server.wait_healthy()

@@ -5,13 +5,12 @@ only on create."""
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
 from standardwebhooks.webhooks import Webhook as Verifier
 
-from tests.test_server import EMAIL, PASSWORD, WAIT, Server, _cli
+from tests.test_server import WAIT, Server, init_data_dir
 from tests.test_server_revenue import api, call
 from tests.webhook_receiver import Receiver
 
@@ -19,11 +18,7 @@ pytestmark = pytest.mark.server
 
 
 def test_a_link_created_over_http_is_delivered_signed(tmp_path):
-    data_dir = tmp_path / "data"
-    done = _cli("init", "--data-dir", str(data_dir), "--email", EMAIL, "--password", PASSWORD,
-                "--json")
-    assert done.returncode == 0, done.stderr
-    key = json.loads(done.stdout)["apiKey"]
+    data_dir, key = init_data_dir(tmp_path)
     with Receiver() as receiver:
         server = Server(data_dir, WEBHOOK_ALLOW_PRIVATE="1")
         try:
