@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ from flask import Flask
 from linkhub import __version__, config, db, ids, migrations
 from linkhub.backup import BackupError
 from linkhub.errors import ApiError, Invalid
+
+SWITCH_INTERVAL = 0.001  # seconds: sys.setswitchinterval under `serve` (see below)
 
 data_dir_option = click.option(
     "--data-dir", type=click.Path(file_okay=False), default=None,
@@ -161,6 +164,10 @@ def _start_click_writer(app) -> None:
     gc.collect()
     gc.set_threshold(50_000, 20, 100)
     gc.freeze()
+    # Redirects are answered on waitress's I/O thread (redirect/serving.py): while the writer
+    # runs Python, that thread waits for the GIL up to one switch interval per hand-off, 5 ms
+    # by default. A shorter interval bounds those waits (the tail latency under load).
+    sys.setswitchinterval(SWITCH_INTERVAL)
     limit = app.config["LINKHUB"]["LINK_CACHE_WARM"]
     if limit > 0:
         threading.Thread(target=_warm_link_cache, args=(app, limit), daemon=True,

@@ -141,6 +141,9 @@ SETTINGS: tuple[Setting, ...] = (
             "updates stay in memory; used only as they fill)."),
     Setting("QR_LIMIT_PER_LINK", 50, _int,
             "Most QR codes one link may have (403 LIMIT_EXCEEDED beyond); 0 means no limit."),
+    Setting("REDIRECT_INLINE", True, _bool,
+            "`serve` answers redirects on waitress's I/O thread instead of handing each to a "
+            "worker thread (the API and dashboard always use the workers)."),
     Setting("LINK_CACHE_WARM", 10_000, int,
             "Links `serve` compiles into the redirect cache at start-up, most recently "
             "clicked first (0: none; each link then costs one read on its first visit)."),

@@ -15,6 +15,9 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 
+from linkhub.redirect import serving
+from linkhub.redirect.views import RedirectMiddleware
+
 log = logging.getLogger(__name__)
 
 HOOKS_KEY = "linkhub.shutdown_hooks"
@@ -43,10 +46,17 @@ def run_shutdown_hooks(app: Flask) -> int:
 
 
 def make_server(app: Flask, host: str, port: int, threads: int) -> Any:
-    # linkhub decides itself which X-Forwarded-For hops to believe (LINKHUB_TRUSTED_PROXIES,
-    # clientip.py), so waitress must pass the proxy headers through untouched.
-    return create_server(app, host=host, port=port, threads=threads, ident="linkhub",
-                         clear_untrusted_proxy_headers=False)
+    """waitress for `app`. linkhub decides itself which X-Forwarded-For hops to believe
+    (LINKHUB_TRUSTED_PROXIES, clientip.py), so waitress passes the proxy headers through
+    untouched. When `app` carries the redirect layer and REDIRECT_INLINE is on, redirects are
+    answered on waitress's I/O thread (redirect/serving.py); the rest goes to `threads`
+    workers."""
+    adjustments = {"host": host, "port": port, "ident": "linkhub",
+                   "clear_untrusted_proxy_headers": False}
+    middleware = getattr(app, "wsgi_app", None)
+    if isinstance(middleware, RedirectMiddleware) and middleware.settings["REDIRECT_INLINE"]:
+        return serving.create_server(app, middleware.owns, threads, **adjustments)
+    return create_server(app, threads=threads, **adjustments)
 
 
 def listen_urls(server: Any) -> list[str]:

@@ -11,4 +11,7 @@
 - No session, no CSRF, no template on the common path, an explicit redirect status, and no
   SQLite write on the request thread: the click goes into the bounded buffer of `clicks.py`,
   whose single writer thread flushes it in batches.
+- Under `linkhub serve`, the requests this layer owns (`RedirectMiddleware.owns`: GET or HEAD
+  of `/` or one non-reserved path segment) are answered on waitress's I/O thread
+  (`serving.py`), since they never block; every other request goes to the worker threads.
 """

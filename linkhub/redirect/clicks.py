@@ -41,25 +41,49 @@ CHUNK = 250  # rows per multi-row statement (x 32 columns stays far under SQLite
 YIELD_EVERY = 64
 Privacy = tuple[bool, bool, bool]  # store ip, user agent, referrer
 
-# Click ids come from a pool of OS random bytes refilled 4 KiB at a time: ids.new_id makes 16
-# urandom calls per id, and every syscall hands the GIL to another thread.
-_ID_BYTES = 16
+# Click ids: `clk_` + 16 characters of ids.ID_ALPHABET, like every public id. The first
+# _TIME_CHARS encode the second the id was made (in an alphabet that sorts in byte order, so
+# ids made later sort later, cycling every 62**5 s, about 29 years); the other _RANDOM_CHARS
+# (65 bits) come from a pool of OS random bytes refilled 4 KiB at a time (ids.new_id makes 16
+# urandom calls per id, and every syscall hands the GIL to another thread). The time prefix
+# makes each flush's inserts into the unique public-id index land on its last few pages
+# instead of one random page per click (measured: the flush's click INSERT went from 62 to
+# 25 us per click on a 10-million-click database, fewer pages written to the WAL).
+_TIME_CHARS = 5
+_RANDOM_CHARS = ids.ID_LENGTH - _TIME_CHARS
+_TIME_ALPHABET = "".join(sorted(ids.ID_ALPHABET))
+_TIME_CYCLE = len(_TIME_ALPHABET) ** _TIME_CHARS
 _ID_TABLE = bytes(ids.ID_ALPHABET[i % len(ids.ID_ALPHABET)].encode()[0] for i in range(256))
 _pool = b""
 _pool_at = 0
 _pool_lock = threading.Lock()
+_prefix: tuple[int, str] = (-1, "")
+
+
+def _time_prefix(second: int) -> str:
+    digits = []
+    value = second % _TIME_CYCLE
+    for _ in range(_TIME_CHARS):
+        value, digit = divmod(value, len(_TIME_ALPHABET))
+        digits.append(_TIME_ALPHABET[digit])
+    return "".join(reversed(digits))
 
 
 def new_click_id() -> str:
-    """`clk_` + 16 characters of [0-9A-Za-z] from the OS CSPRNG (the click id is the secret
-    of the public conversion endpoints; the modulo bias costs well under a bit of 95)."""
-    global _pool, _pool_at
+    """`clk_` + the current second in 5 characters + 11 characters from the OS CSPRNG (the
+    click id is the secret of the public conversion endpoints: 65 random bits; the modulo bias
+    costs well under a bit)."""
+    global _pool, _pool_at, _prefix
+    second = int(time.time())
     with _pool_lock:
-        if _pool_at + _ID_BYTES > len(_pool):
+        if _prefix[0] != second:
+            _prefix = (second, _time_prefix(second))
+        prefix = _prefix[1]
+        if _pool_at + _RANDOM_CHARS > len(_pool):
             _pool, _pool_at = os.urandom(4096), 0
-        chunk = _pool[_pool_at:_pool_at + _ID_BYTES]
-        _pool_at += _ID_BYTES
-    return "clk_" + chunk.translate(_ID_TABLE).decode("ascii")
+        chunk = _pool[_pool_at:_pool_at + _RANDOM_CHARS]
+        _pool_at += _RANDOM_CHARS
+    return "clk_" + prefix + chunk.translate(_ID_TABLE).decode("ascii")
 
 
 @dataclass(slots=True)

@@ -174,6 +174,14 @@ class RedirectMiddleware:
         start_response(response.status, response.headers)
         return [] if method == "HEAD" else [response.body]
 
+    def owns(self, method: str, path: str) -> bool:
+        """Whether `__call__` answers a body-less request for `path` itself (never falls
+        through to Flask): what serving.py may run on waitress's I/O thread."""
+        if method != "GET" and method != "HEAD" or path[:1] != "/":
+            return False
+        code = path[1:]
+        return not code or ("/" not in code and code not in self.reserved)
+
     def _load_reserved(self) -> frozenset[str]:
         self._reserved = reserved_segments(self.app)
         return self._reserved

@@ -401,3 +401,18 @@ def test_describer_matches_for_click_for_every_agent(agent):
 def test_describer_matches_for_click_in_edge_cases(environ, ip, privacy, settings):
     event = _event_for(environ, ip, privacy)
     assert Describer(SECRET, settings)(event) == _for_click(event, settings)
+
+
+def test_click_ids_are_public_ids_that_sort_by_the_second_they_were_made(monkeypatch):
+    from linkhub.redirect import clicks
+
+    now = [1_800_000_000.2]
+    monkeypatch.setattr(clicks.time, "time", lambda: now[0])
+    first = [clicks.new_click_id() for _ in range(200)]
+    now[0] += 1
+    later = [clicks.new_click_id() for _ in range(200)]
+    assert all(ids.is_valid("click", click_id) for click_id in first + later)
+    assert len(set(first + later)) == 400
+    assert len({click_id[:9] for click_id in first}) == 1  # clk_ + the second
+    assert max(first) < min(later)  # byte order, as SQLite's index compares them
+    assert len({click_id[9:] for click_id in first}) == 200  # the random part differs
