@@ -173,6 +173,9 @@ def emit_clicks(rows: list[dict[str, Any]]) -> int:
     called by the click writer inside its transaction. Costs one dict lookup per workspace
     when nobody subscribes. A row it cannot describe is skipped and logged, never raised (a
     raise would roll the click batch back); database errors do propagate, by design."""
+    workspaces = {row.get("workspace") for row in rows}
+    if not any(subscriptions(ws) for ws in workspaces if ws is not None):
+        return 0  # the usual case: one cached lookup per workspace, no pass over the rows
     wanted: list[tuple[dict[str, Any], str, list[int]]] = []
     subs_by_ws: dict[int, Subscriptions] = {}
     for row in rows:
