@@ -81,4 +81,17 @@ def create_server(app: Any, owns: Any, threads: int, **adjustments: Any) -> Any:
     for listener in listeners:
         if isinstance(listener, BaseWSGIServer):
             listener.channel_class = InlineChannel
+            listener.pull_trigger = _waker(listener, dispatcher)
     return server
+
+
+def _waker(listener: Any, dispatcher: InlineDispatcher) -> Any:
+    """`pull_trigger` that skips the wake-up when the loop's own thread asks for it (after
+    an inline answer): that thread is awake and sends at its next pass. Workers still wake it."""
+    pull = listener.trigger.pull_trigger
+
+    def pull_trigger() -> None:
+        if threading.get_ident() != dispatcher.loop_thread:
+            pull()
+
+    return pull_trigger
