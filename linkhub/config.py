@@ -136,9 +136,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Click events held in memory before new ones are dropped (and counted)."),
     Setting("CLICK_FLUSH_SECONDS", 1.0, float,
             "How often the click writer flushes the buffer to SQLite (at most)."),
-    Setting("CLICK_WRITER_CACHE_MB", 64, _int,
+    Setting("CLICK_WRITER_CACHE_MB", 256, _int,
             "SQLite page cache of the click writer's connection, in MB (the indexes it "
-            "updates stay in memory; used only as they fill)."),
+            "updates stay in memory; used only as they fill, so a small database never "
+            "reaches it)."),
     Setting("QR_LIMIT_PER_LINK", 50, _int,
             "Most QR codes one link may have (403 LIMIT_EXCEEDED beyond); 0 means no limit."),
     Setting("REDIRECT_INLINE", True, _bool,
