@@ -17,7 +17,10 @@ their order: a channel is serviced one request at a time, by whichever side owns
 
 Only the thread that runs the loop answers inline; a worker that queues a channel's next
 request (after answering a pipelined API call) always uses the worker pool, since the loop
-would not look at the inline queue until its next read.
+would not look at the inline queue until its next read. waitress's wait for a channel's
+output to drain below its high watermark (16 MB) cannot hold the loop up: a channel is read
+(at most 8 KB of requests) only once its earlier output is sent, and these answers are
+small.
 """
 
 from __future__ import annotations
