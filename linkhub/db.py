@@ -4,6 +4,7 @@ the proxy here; create_app points it at the data dir's file."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,9 @@ PRAGMAS = (
 database = peewee.DatabaseProxy()
 
 DB_FILENAME = "linkhub.sqlite3"
+# UPDATE ... FROM (3.33), RETURNING and MATERIALIZED common table expressions (3.35): the click
+# writer's statements use all three.
+MIN_SQLITE = (3, 35, 0)
 
 
 def db_path(data_dir: str | Path) -> Path:
@@ -30,6 +34,9 @@ def db_path(data_dir: str | Path) -> Path:
 
 def open_database(path: str | Path) -> peewee.SqliteDatabase:
     """Open (creating when needed) the SQLite file and bind the models to it."""
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise RuntimeError(f"linkhub needs SQLite {'.'.join(map(str, MIN_SQLITE))} or newer; "
+                           f"this Python links SQLite {sqlite3.sqlite_version}.")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = peewee.SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False,
                                timeout=5)

@@ -232,9 +232,9 @@ class ClickBuffer:
 
 
 # --- the statements of a flush --------------------------------------------------------------
-# The batch's clicks are inserted with one multi-row statement per CHUNK; everything derived
-# from them (first-visit uniques, LinkVisitor, link counters, hourly rollups) is then computed
-# by SQLite itself over the new rowid range, without the GIL: the request threads keep it.
+# The batch's first visits, then its clicks, are inserted with one multi-row statement per
+# CHUNK; what is derived from the clicks (link counters, hourly rollups) is then computed by
+# SQLite itself over the new rowid range, without the GIL: the request threads keep it.
 
 _CLICK = Click._meta.table_name
 _CLICK_FIELDS = [(f.name, f.default) for f in Click._meta.sorted_fields if f.name != "id"]
@@ -243,17 +243,13 @@ _CLICK_HEAD = (f'INSERT INTO "{_CLICK}" ('
                + ", ".join(f'"{f.column_name}"' for f in Click._meta.sorted_fields
                            if f.name != "id") + ") VALUES ")
 _NEW = 'c."id" > ? AND c."id" <= ?'  # the batch: rowids above the old maximum
-_MARK_UNIQUES = (
-    f'UPDATE "{_CLICK}" SET "is_unique" = 1 WHERE "id" IN (SELECT MIN(c."id") '
-    f'FROM "{_CLICK}" AS c WHERE {_NEW} AND c."bot" = 0 AND c."visitor_id" != \'\' '
-    f'AND NOT EXISTS (SELECT 1 FROM "{LinkVisitor._meta.table_name}" AS lv '
-    'WHERE lv."link_id" = c."link_id" AND lv."visitor_id" = c."visitor_id") '
-    'GROUP BY c."link_id", c."visitor_id")')
-_ADD_VISITORS = (
-    f'INSERT OR IGNORE INTO "{LinkVisitor._meta.table_name}" ("link_id", "visitor_id", '
-    f'"first_seen_at") SELECT c."link_id", c."visitor_id", c."created_at" FROM "{_CLICK}" AS c '
-    f'WHERE {_NEW} AND c."is_unique" = 1')
-_UNIQUE_IDS = f'SELECT group_concat(c."id") FROM "{_CLICK}" AS c WHERE {_NEW} AND c."is_unique"'
+# First visits are found before the clicks go in: the batch's (link, visitor) pairs are
+# offered to LinkVisitor with INSERT OR IGNORE ... RETURNING, and the pairs it really inserted
+# are the new visitors, so each row carries its final `is_unique` into the click INSERT (no
+# lookup pass and no UPDATE of the new click rows afterwards).
+_VISITORS_HEAD = (f'INSERT OR IGNORE INTO "{LinkVisitor._meta.table_name}" ("link_id", '
+                  '"visitor_id", "first_seen_at") VALUES ')
+_VISITORS_TAIL = ' RETURNING "link_id", "visitor_id"'
 _COUNTERS = (
     f'UPDATE "{Link._meta.table_name}" SET "clicks" = "clicks" + s.humans, '
     '"unique_clicks" = "unique_clicks" + s.uniques, "bot_clicks" = "bot_clicks" + s.bots, '
@@ -297,16 +293,26 @@ _LINK_ROLLUPS = (
     + ", ".join(str(n) for n in range(2, 4 + len(ClickRollup.DIMENSIONS)))
     + " ON CONFLICT (" + ", ".join(f'"{c}"' for c in _LINK_KEY) + ")" + _ADD_COUNTS)
 _WS_KEY = ("workspace_id", "hour", "dimension", "value")
+_WS_DIMENSIONS = (("total", "'all'"),
+                  *((name, _dimension(name)) for name in ClickRollup.DIMENSIONS))
+# The batch is first summed per (workspace, hour, combination of values), which leaves far
+# fewer rows than clicks once the link is out of the key, then fanned out into one row per
+# dimension and value: a third of the time of fanning out every click (measured on a batch of
+# 20,000 into the 10-million-click benchmark database: 4.6 against 13 us per click).
 _WS_ROLLUPS = (
+    "WITH b AS MATERIALIZED (SELECT w, h, "
+    + ", ".join(f"d{i}" for i in range(len(_WS_DIMENSIONS)))
+    + ", SUM(humans) AS humans, SUM(uniques) AS uniques, SUM(bots) AS bots FROM ("
+    f'SELECT c."workspace_id" AS w, {_HOUR} AS h, '
+    + "".join(f"{value} AS d{i}, " for i, (_, value) in enumerate(_WS_DIMENSIONS))
+    + 'c."bot" = 0 AS humans, c."bot" = 0 AND c."is_unique" = 1 AS uniques, '
+    f'c."bot" != 0 AS bots {_FROM_BATCH}) GROUP BY '
+    + ", ".join(str(n) for n in range(1, 3 + len(_WS_DIMENSIONS))) + ") "
     f'INSERT INTO "{WorkspaceRollup._meta.table_name}" ('
     + ", ".join(f'"{c}"' for c in (*_WS_KEY, *_COUNTS)) + ") "
     "SELECT w, h, d, v, SUM(humans), SUM(uniques), SUM(bots) FROM ("
-    + " UNION ALL ".join(
-        f'SELECT c."workspace_id" AS w, {_HOUR} AS h, \'{name}\' AS d, {value} AS v, '
-        'c."bot" = 0 AS humans, c."bot" = 0 AND c."is_unique" = 1 AS uniques, '
-        f'c."bot" != 0 AS bots {_FROM_BATCH}'
-        for name, value in (("total", "'all'"),
-                            *((name, _dimension(name)) for name in ClickRollup.DIMENSIONS)))
+    + " UNION ALL ".join(f"SELECT w, h, '{name}' AS d, d{i} AS v, humans, uniques, bots FROM b"
+                         for i, (name, _) in enumerate(_WS_DIMENSIONS))
     + ") WHERE 1 GROUP BY w, h, d, v ON CONFLICT (" + ", ".join(f'"{c}"' for c in _WS_KEY)
     + ")" + _ADD_COUNTS)
 
@@ -315,13 +321,13 @@ def write_rollups(span: tuple[int, int]) -> None:
     """Add the clicks with rowids in (span[0], span[1]] to the hourly rollups, inside the
     caller's transaction (after their `is_unique` is final)."""
     database.execute_sql(_LINK_ROLLUPS, span)
-    database.execute_sql(_WS_ROLLUPS, span * (1 + len(ClickRollup.DIMENSIONS)))
+    database.execute_sql(_WS_ROLLUPS, span)
 
 
 @lru_cache(maxsize=64)
-def _values_sql(head: str, width: int, count: int) -> str:
+def _values_sql(head: str, width: int, count: int, tail: str = "") -> str:
     row = "(" + ", ".join("?" * width) + ")"
-    return head + ", ".join([row] * count)
+    return head + ", ".join([row] * count) + tail
 
 
 def _click_defaults() -> dict[str, Any]:
@@ -337,6 +343,24 @@ def _insert_batched(head: str, rows: list[tuple]) -> None:
         chunk = rows[start:start + CHUNK]
         database.execute_sql(_values_sql(head, len(chunk[0]), len(chunk)),
                              list(itertools.chain.from_iterable(chunk)))
+
+
+def mark_first_visits(rows: list[dict[str, Any]]) -> None:
+    """Record the batch's first sightings in LinkVisitor (inside the caller's transaction) and
+    set `is_unique` on the row of each: the first human click, in batch order, of a visitor
+    this link had never seen. Anonymous rows (no visitor id) are never unique."""
+    first: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in rows:
+        if not row["bot"] and row["visitor_id"]:
+            first.setdefault((row["link"], row["visitor_id"]), row)
+    pairs = [(link, visitor, row["created_at"]) for (link, visitor), row in first.items()]
+    for start in range(0, len(pairs), CHUNK):
+        chunk = pairs[start:start + CHUNK]
+        found = database.execute_sql(
+            _values_sql(_VISITORS_HEAD, 3, len(chunk), _VISITORS_TAIL),
+            list(itertools.chain.from_iterable(chunk))).fetchall()
+        for link, visitor in found:
+            first[(link, visitor)]["is_unique"] = True
 
 
 class ClickWriter:
@@ -478,25 +502,20 @@ class ClickWriter:
         return {ws: (bool(ip), bool(ua), bool(ref)) for ws, ip, ua, ref in rows}
 
     def _write(self, rows: list[dict[str, Any]]) -> None:
-        """One transaction: the clicks, then what SQLite derives from them (see above). Each
-        row already holds every column (`_row`), so the values are one C call per row."""
-        values = [_CLICK_VALUES(row) for row in rows]
+        """One transaction: the first visits (which settle each row's `is_unique`), the
+        clicks, then what SQLite derives from them (see above). Each row already holds every
+        column (`_row`), so the values are one C call per row."""
         self._tune_connection()
         with database.atomic("IMMEDIATE"):  # the write lock first: the rowid span is ours
+            mark_first_visits(rows)
+            values = [_CLICK_VALUES(row) for row in rows]
             before = database.execute_sql(f'SELECT MAX("id") FROM "{_CLICK}"').fetchone()[0]
             before = before or 0
             _insert_batched(_CLICK_HEAD, values)
             after = database.execute_sql(f'SELECT MAX("id") FROM "{_CLICK}"').fetchone()[0]
             span = (before, after)
-            database.execute_sql(_MARK_UNIQUES, span)
-            database.execute_sql(_ADD_VISITORS, span)
             database.execute_sql(_COUNTERS, span)
             write_rollups(span)
-            if self.in_transaction or self.side_effects:  # they see each row's is_unique
-                found = database.execute_sql(_UNIQUE_IDS, span).fetchone()[0]
-                if found:
-                    for rowid in map(int, found.split(",")):  # one statement: consecutive
-                        rows[rowid - before - 1]["is_unique"] = True
             for hook in self.in_transaction:  # a failure rolls the whole batch back
                 hook(rows)
 
@@ -516,7 +535,7 @@ class ClickWriter:
             if value is not None or row.get(key) is None:
                 row[key] = value
         row["bot"] = bot
-        row["is_unique"] = False  # set from what SQLite decides, inside the flush
+        row["is_unique"] = False  # set by mark_first_visits, inside the flush
         return row
 
     @staticmethod

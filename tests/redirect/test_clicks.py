@@ -98,6 +98,30 @@ def test_second_flush_adds_to_rollups_and_keeps_uniques(link):
     assert (total.clicks, total.unique_clicks) == (3, 2)
 
 
+def test_the_first_human_click_of_a_new_visitor_is_the_unique_one(link, alice):
+    other = make_link(alice.workspace, "other")
+    buf = ClickBuffer(100)
+    writer = ClickWriter(buf, describe)
+    batch = [event(link, bot=True, visitor="v1", at=datetime(2026, 3, 1, 10, 1)),
+             event(link, visitor="v1", at=datetime(2026, 3, 1, 10, 2)),
+             event(link, visitor="v1", at=datetime(2026, 3, 1, 10, 3)),
+             event(other, visitor="v1", at=datetime(2026, 3, 1, 10, 4)),
+             event(link, visitor="", at=datetime(2026, 3, 1, 10, 5)),
+             event(link, visitor="", at=datetime(2026, 3, 1, 10, 6))]
+    for e in batch:
+        buf.offer(e)
+    writer.flush()
+    unique = {row.public_id: row.is_unique for row in Click.select()}
+    assert [unique[e.click_id] for e in batch] == [False, True, False, True, False, False]
+    seen = {(row.link_id, row.visitor_id): row.first_seen_at for row in LinkVisitor.select()}
+    assert seen == {(link.id, "v1"): datetime(2026, 3, 1, 10, 2),
+                    (other.id, "v1"): datetime(2026, 3, 1, 10, 4)}
+    buf.offer(event(link, visitor="v1"))  # a later batch: already seen on this link
+    writer.flush()
+    assert Link.get_by_id(link.id).unique_clicks == 1
+    assert Click.select().where(Click.is_unique).count() == 2
+
+
 def test_full_buffer_drops_and_counts_never_blocks(link):
     buf = ClickBuffer(2)
     assert buf.offer(event(link)) and buf.offer(event(link))
