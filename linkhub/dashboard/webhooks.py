@@ -14,7 +14,7 @@ from linkhub.dashboard.forms import webhooks as webhook_form
 from linkhub.dashboard.guard import require_role, workspace_required
 from linkhub.errors import ApiError, Invalid
 from linkhub.models import Webhook
-from linkhub.services import links, webhooks
+from linkhub.services import links, webhook_fields, webhooks
 
 bp = Blueprint("webhooks", __name__)
 T = "dashboard/webhooks/"
@@ -49,7 +49,7 @@ def index():
 def _render_form(form, status: int = 200, error: str | None = None):
     return render_template(T + "new.html", form=form, error=error,
                            events=webhook_form.descriptions(),
-                           aliases=webhooks.aliases()), status
+                           aliases=webhook_fields.aliases()), status
 
 
 @bp.route("/webhooks/new", methods=["GET", "POST"])
@@ -93,7 +93,7 @@ def _render_detail(webhook: Webhook, status: int = 200, *, form=None, error=None
         T + "detail.html", webhook=webhook, form=form, error=error, secret=secret,
         deliveries=rows, total=total, page=page, pages=max(1, -(-total // PAGE_SIZE)),
         status_filter=state, statuses=webhooks.DELIVERY_STATUSES,
-        events=webhook_form.descriptions(), per_link=webhooks.selectable_events("link"),
+        events=webhook_form.descriptions(), per_link=webhook_fields.selectable_events("link"),
         pager_args={"webhook_id": webhook.public_id, **({"status": state} if state else {})},
     ), status
 

@@ -11,7 +11,7 @@ from linkhub import clock, ids
 from linkhub.db import database
 from linkhub.errors import ApiError, Invalid, NotFound
 from linkhub.models import User, Webhook, WebhookAttempt, WebhookDelivery, Workspace
-from linkhub.services import audit, webhook_delivery, webhook_events, webhooks
+from linkhub.services import audit, webhook_delivery, webhook_events, webhook_fields, webhooks
 from linkhub.services.webhook_formats import SEGMENT_ENDPOINT
 
 SCOPE = "outbound"
@@ -28,7 +28,7 @@ MAX_PER_WORKSPACE = 100
 
 def trigger_events() -> list[dict[str, Any]]:
     """Event types a destination may subscribe to (the reserved partner events left out)."""
-    selectable = set(webhooks.selectable_events("workspace"))
+    selectable = set(webhook_fields.selectable_events("workspace"))
     return [e for e in webhooks.event_catalogue() if e["type"] in selectable]
 
 
@@ -43,7 +43,7 @@ def event_type(value: Any, field: str = "event") -> str:
     if value is None or value == "":
         raise Invalid(fields={field: "is required"})
     try:
-        return webhooks.clean_events([value], "workspace")[0]
+        return webhook_fields.clean_events([value], "workspace")[0]
     except Invalid as exc:
         raise Invalid(fields={field: next(iter(exc.fields.values()))}) from None
 
@@ -65,11 +65,11 @@ def _url(value: Any, kind: str, field: str = "url") -> str:
     """The webhooks' URL rule (http(s), no private target unless allowed), plus Slack's own
     host when private targets are not allowed (a test receiver is then any URL)."""
     try:
-        url = webhooks.clean_url(value)
+        url = webhook_fields.clean_url(value)
     except Invalid as exc:  # the rule names `url`; report the field the caller sent
         raise Invalid(fields={field: next(iter(exc.fields.values()), "is not allowed")}) \
             from None
-    if kind == "slack" and not webhooks.allow_private() and not url.startswith(SLACK_PREFIX):
+    if kind == "slack" and not webhook_fields.allow_private() and not url.startswith(SLACK_PREFIX):
         raise Invalid(fields={field: "must be a Slack incoming-webhook URL "
                                      f"({SLACK_PREFIX}services/…)"})
     return url
@@ -129,7 +129,7 @@ def _changes(data: Mapping[str, Any], current: Webhook | None = None) -> dict[st
     if current is not None and "kind" in data and data["kind"] != current.kind:
         problems["kind"] = "cannot be changed; create another destination"
     checks = (("name", lambda: _text(data["name"], "name", NAME_MAX)),
-              ("events", lambda: webhooks.clean_events(data["events"], "workspace")),
+              ("events", lambda: webhook_fields.clean_events(data["events"], "workspace")),
               ("enabled", lambda: _bool(data["enabled"], "enabled")))
     if current is None and "events" not in data:
         problems["events"] = "is required: choose at least one event"

@@ -1,31 +1,25 @@
 """Workspace and per-link webhook endpoints: create, list, read, update, delete, enable, rotate
-the signing secret, test, the delivery log and redelivery, with every field rule (URL, events,
-limits). Signing, sending and retries belong to webhook_delivery; no HTTP request handling here."""
+the signing secret, test, the delivery log and redelivery, and the endpoint limit; the field
+rules are in webhook_fields. Signing, sending and retries belong to webhook_delivery; no HTTP
+request handling here."""
 
 from __future__ import annotations
 
 import base64
 import secrets
-import urllib.parse
 from collections.abc import Mapping
 from typing import Any
-
-from flask import current_app
 
 from linkhub import clock, ids
 from linkhub.db import database
 from linkhub.errors import ApiError, Invalid, NotFound
 from linkhub.models import Link, User, Webhook, WebhookAttempt, WebhookDelivery, Workspace
-from linkhub.services import audit, net_guard, webhook_delivery, webhook_events
+from linkhub.services import audit, webhook_delivery, webhook_events, webhook_fields
 
 MAX_WEBHOOKS = 25  # workspace and per-link endpoints together, per workspace
-URL_MAX = 2048
-DESCRIPTION_MAX = 200
-EVENTS_MAX = 50
 SECRET_PREFIX = "whsec_"
 SCOPES = ("workspace", "link")
 DELIVERY_STATUSES = ("pending", "delivering", "succeeded", "failed")
-NOT_NULL = ("url", "events", "enabled")
 
 
 # --- secrets ----------------------------------------------------------------------------------
@@ -38,131 +32,6 @@ def new_secret() -> str:
 def mask(secret: str) -> str:
     """What reads show: `whsec_…` and the last four characters."""
     return f"{SECRET_PREFIX}…{secret[-4:]}"
-
-
-# --- value checks -----------------------------------------------------------------------------
-
-def allow_private() -> bool:
-    return bool(current_app.config["LINKHUB"].get("WEBHOOK_ALLOW_PRIVATE", False))
-
-
-def clean_url(value: Any) -> str:
-    """An absolute http(s) URL of at most 2,048 characters whose host is not private (unless
-    WEBHOOK_ALLOW_PRIVATE is on); the address is checked again at every delivery."""
-    url = value.strip() if isinstance(value, str) else value
-    if url is None or url == "":
-        raise Invalid(fields={"url": "is required"})
-    if not isinstance(url, str):
-        raise Invalid(fields={"url": "must be a string"})
-    if len(url) > URL_MAX:
-        raise Invalid(fields={"url": f"must be at most {URL_MAX} characters"})
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        raise Invalid(fields={"url": "is not a valid URL"}) from None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise Invalid(fields={"url": "must be an absolute http:// or https:// URL"})
-    net_guard.check_url(url, allow_private=allow_private())
-    return url
-
-
-def _family_reserved(name: str) -> bool:
-    """`partner.created` when the catalogue reserves the family as `partner.*`."""
-    return any(info.get("reserved") and key.endswith(".*") and name.startswith(key[:-1])
-               for key, info in webhook_events.CATALOGUE.items())
-
-
-def aliases() -> dict[str, str]:
-    """Per-link short names -> dotted event types (`click` -> `link.clicked`)."""
-    return {info["linkAlias"]: key for key, info in webhook_events.CATALOGUE.items()
-            if info.get("linkAlias")}
-
-
-def selectable_events(scope: str) -> list[str]:
-    """The event types an endpoint of `scope` may subscribe to, in catalogue order."""
-    return [key for key, info in webhook_events.CATALOGUE.items()
-            if not info.get("reserved") and "*" not in key
-            and (scope == "workspace" or info.get("linkAlias"))]
-
-
-def _event(name: Any, scope: str) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError("must be an event type name")
-    name = name.strip()
-    full = aliases().get(name, name)
-    info = webhook_events.CATALOGUE.get(full)
-    if (info is not None and info.get("reserved")) or (info is None and _family_reserved(full)):
-        raise ValueError(f"reserved for partner programs, which this install does not offer "
-                         f"yet ({full}): it cannot be subscribed to")
-    if info is None or "*" in full:
-        raise ValueError(f"unknown event type {name!r}; see GET /api/webhooks-manage/events")
-    if scope == "link" and not info.get("linkAlias"):
-        names = ", ".join(sorted(aliases()))
-        raise ValueError(f"not a per-link event ({full}); a link webhook takes {names}")
-    return full
-
-
-def clean_events(value: Any, scope: str) -> list[str]:
-    """A non-empty list of catalogue event types (aliases become dotted names, duplicates go,
-    order is kept). Every bad item is named."""
-    if not isinstance(value, list):
-        raise Invalid(fields={"events": "must be a list of event types"})
-    if not value:
-        raise Invalid(fields={"events": "choose at least one event"})
-    if len(value) > EVENTS_MAX:
-        raise Invalid(fields={"events": f"must list at most {EVENTS_MAX} events"})
-    problems: dict[str, str] = {}
-    events: list[str] = []
-    for index, item in enumerate(value):
-        try:
-            full = _event(item, scope)
-        except ValueError as exc:
-            problems[f"events.{index}"] = str(exc)
-            continue
-        if full not in events:
-            events.append(full)
-    if problems:
-        raise Invalid(fields=problems)
-    return events
-
-
-def _description(value: Any) -> str | None:
-    text = value.strip() if isinstance(value, str) else value
-    if text is None or text == "":
-        return None
-    if not isinstance(text, str):
-        raise Invalid(fields={"description": "must be a string"})
-    if len(text) > DESCRIPTION_MAX:
-        raise Invalid(fields={"description": f"must be at most {DESCRIPTION_MAX} characters"})
-    return text
-
-
-def _enabled(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid(fields={"enabled": "must be true or false"})
-    return value
-
-
-def _changes(data: Mapping[str, Any], scope: str) -> dict[str, Any]:
-    """Check every given field (all problems reported together); API names -> columns."""
-    checks = {
-        "url": ("url", clean_url),
-        "events": ("events", lambda v: clean_events(v, scope)),
-        "description": ("name", _description),
-        "enabled": ("enabled", _enabled),
-    }
-    problems = {k: "cannot be null" for k in NOT_NULL if k in data and data[k] is None}
-    changes: dict[str, Any] = {}
-    for field, (column, check) in checks.items():
-        if field not in data or field in problems:
-            continue
-        try:
-            changes[column] = check(data[field])
-        except Invalid as exc:
-            problems.update(exc.fields)
-    if problems:
-        raise Invalid(fields=problems)
-    return changes
 
 
 # --- reads ------------------------------------------------------------------------------------
@@ -314,7 +183,7 @@ def event_catalogue(scope: str | None = None) -> list[dict[str, Any]]:
 
 def catalogue_document(scope: str | None = None) -> dict[str, Any]:
     """What GET /api/webhooks-manage/events publishes."""
-    return {"events": event_catalogue(scope), "linkAliases": aliases(),
+    return {"events": event_catalogue(scope), "linkAliases": webhook_fields.aliases(),
             "payload": PAYLOAD_SCHEMA, "signing": SIGNING}
 
 
@@ -336,12 +205,13 @@ def create_webhook(workspace: Workspace, actor: User | None, data: Mapping[str, 
     """A workspace endpoint, or a per-link one when `link` is given. `url` and `events` are
     required; a fresh secret is generated (read it from the row once: reads mask it)."""
     scope = "link" if link is not None else "workspace"
-    data = {k: v for k, v in data.items() if v is not None or k in NOT_NULL}
+    data = {k: v for k, v in data.items() if v is not None or k in webhook_fields.NOT_NULL}
     data.setdefault("url", None)
     data.setdefault("events", None)
     problems = {k: "is required" for k in ("url", "events") if data[k] is None}
     try:
-        changes = _changes({k: v for k, v in data.items() if k not in problems}, scope)
+        given = {k: v for k, v in data.items() if k not in problems}
+        changes = webhook_fields.changes(given, scope)
     except Invalid as exc:
         problems.update(exc.fields)
     if problems:
@@ -369,7 +239,7 @@ def update_webhook(workspace: Workspace, actor: User | None, webhook: Webhook,
                    data: Mapping[str, Any]) -> Webhook:
     """Apply the given keys. `enabled: true` re-enables like `enable`; a new URL starts the
     failure count again; `description: null` clears it."""
-    changes = _changes(data, webhook.scope)
+    changes = webhook_fields.changes(data, webhook.scope)
     changed = {column: value for column, value in changes.items()
                if getattr(webhook, column) != value}
     if changes.get("enabled") is True and webhook.disabled_at is not None:

@@ -11,7 +11,7 @@ from wtforms.validators import Length
 
 from linkhub.dashboard.forms import options, text_or_none
 from linkhub.models import Link, Webhook, Workspace
-from linkhub.services import webhook_events, webhooks
+from linkhub.services import webhook_events, webhook_fields
 
 LINK_CHOICES = 500  # the newest live links offered for a per-link webhook
 
@@ -30,7 +30,8 @@ def fill_choices(form: WebhookForm, workspace: Workspace,
                  webhook: Webhook | None = None) -> WebhookForm:
     """Every subscribable event, and the newest live links (plus the webhook's own)."""
     scope = webhook.scope if webhook is not None else "workspace"
-    form.events.choices = options((name, name) for name in webhooks.selectable_events(scope))
+    form.events.choices = options((name, name)
+                                  for name in webhook_fields.selectable_events(scope))
     if webhook is None:
         rows = list(Link.select(Link.public_id, Link.short_code, Link.title)
                     .where(Link.workspace == workspace, Link.deleted_at.is_null())
