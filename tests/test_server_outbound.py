@@ -13,22 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.api.outbound_support import Receiver
 from tests.test_server import WAIT, Server, init_data_dir
 from tests.test_server_revenue import api, call
+from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.server
-
-
-def _wait_for(receiver: Receiver, count: int) -> list[dict]:
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        with receiver.lock:
-            if len(receiver.requests) >= count:
-                return list(receiver.requests)
-        receiver.arrived.wait(0.2)
-        receiver.arrived.clear()
-    pytest.fail(f"only {len(receiver.requests)} of {count} deliveries arrived")
 
 
 class _Page(BaseHTTPRequestHandler):
@@ -55,13 +44,13 @@ def test_link_events_reach_slack_segment_and_zapier(tmp_path):
             server.wait_healthy()
             base = server.url
             outbound = f"{base}/api/integrations/outbound"
-            api(outbound, "POST", key, {"kind": "slack", "url": slack.url("/services/T/B/x"),
+            api(outbound, "POST", key, {"kind": "slack", "url": slack.at("/services/T/B/x"),
                                         "events": ["link.created"]}, 201)
             api(outbound, "POST", key, {"kind": "segment", "writeKey": "wk_served",
-                                        "endpoint": segment.url("/v1/track"),
+                                        "endpoint": segment.at("/v1/track"),
                                         "events": ["link.created"]}, 201)
             status, _, raw = call(f"{base}/api/integrations/webhooks/zapier/subscribe", "POST",
-                                  body={"hookUrl": zapier.url("/hooks/catch/1"),
+                                  body={"hookUrl": zapier.at("/hooks/catch/1"),
                                         "event": "link.created"},
                                   headers={"Authorization": f"Bearer {key}"})
             assert status == 201, raw
@@ -71,25 +60,25 @@ def test_link_events_reach_slack_segment_and_zapier(tmp_path):
                        {"destinationUrl": "https://shop.example/served", "shortCode": "sent"},
                        201)
 
-            (message,) = _wait_for(slack, 1)
-            body = json.loads(message["body"])
+            (message,) = slack.wait_for(1, WAIT)
+            body = json.loads(message.body)
             assert "sent" in body["text"] and body["blocks"][0]["type"] == "section"
-            assert message["headers"]["content-type"] == "application/json"
+            assert message.headers["content-type"] == "application/json"
 
-            (track,) = _wait_for(segment, 1)
-            assert track["path"] == "/v1/track"
-            assert track["headers"]["authorization"] == "Basic " + base64.b64encode(
+            (track,) = segment.wait_for(1, WAIT)
+            assert track.path == "/v1/track"
+            assert track.headers["authorization"] == "Basic " + base64.b64encode(
                 b"wk_served:").decode()
-            call_body = json.loads(track["body"])
+            call_body = json.loads(track.body)
             assert call_body["event"] == "link.created"
             assert call_body["properties"]["id"] == link["id"]
 
-            (hook,) = _wait_for(zapier, 1)
+            (hook,) = zapier.wait_for(1, WAIT)
             listed = api(outbound, "GET", key)
             assert subscription["id"] in {d["id"] for d in listed}
-            event = json.loads(hook["body"])
+            event = json.loads(hook.body)
             assert event["type"] == "link.created" and event["data"]["shortCode"] == "sent"
-            assert hook["headers"]["webhook-signature"].startswith("v1,")
+            assert hook.headers["webhook-signature"].startswith("v1,")
 
             log_url = f"{outbound}/{subscription['id']}/deliveries"
             deadline = time.monotonic() + WAIT  # the receiver may answer before the log row

@@ -2,6 +2,8 @@
 records every request and answers as scripted.
 
     with Receiver() as hook:                    # hook.url == "http://127.0.0.1:<port>/hook"
+        hook.at("/other")                       # the same receiver under another path
+        hook.reply(500, b"no")                  # answer everything this way from now on
         hook.script(500, 200)                   # the next answers, in order; then `default`
         hook.script("hang")                     # hold the request open (until `hang_seconds`
                                                 #   pass or the receiver stops), answer nothing
@@ -62,9 +64,19 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.path}"
+        return self.at(self.path)
+
+    def at(self, path: str) -> str:
+        """This receiver's URL with another path (every path is answered and recorded)."""
+        return f"http://127.0.0.1:{self.port}{path}"
 
     # ---- control ---------------------------------------------------------------------------
+    def reply(self, status: int, body: bytes = b"") -> None:
+        """Answer every request from now on with `status` and `body`."""
+        with self._lock:
+            self._script.clear()
+            self.default, self.body = status, body
+
     def script(self, *answers: int | str) -> None:
         """Queue the next answers: a status code, or "hang"."""
         with self._lock:

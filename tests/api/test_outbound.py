@@ -11,8 +11,8 @@ import pytest
 
 from linkhub.models import AuditLog, Webhook, WebhookDelivery
 from linkhub.services import net_guard, webhook_delivery, webhooks
-from tests.api.outbound_support import Receiver
 from tests.conftest import db_snapshot
+from tests.webhook_receiver import Receiver
 
 BASE = "/api/integrations/outbound"
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/XXXX"
@@ -54,7 +54,7 @@ def fields(body) -> dict[str, str]:
 # --- create, per kind -----------------------------------------------------------------------
 
 def test_create_a_webhook_destination_reveals_the_secret_once(client, alice, receiver):
-    data = create(client, alice, kind="webhook", url=receiver.url("/hook"), name="Ops",
+    data = create(client, alice, kind="webhook", url=receiver.at("/hook"), name="Ops",
                   events=["link.created", "click"])
     assert data["id"].startswith("wh_") and data["kind"] == "webhook"
     assert data["events"] == ["link.created", "link.clicked"]  # the alias is spelled out
@@ -103,7 +103,7 @@ def test_slack_needs_a_slack_url_unless_private_targets_are_allowed(client, app,
 
 
 def test_slack_takes_a_local_receiver_when_private_targets_are_allowed(client, alice, receiver):
-    data = create(client, alice, kind="slack", url=receiver.url("/slack"),
+    data = create(client, alice, kind="slack", url=receiver.at("/slack"),
                   events=["link.created"])
     assert data["kind"] == "slack"
 
@@ -159,8 +159,8 @@ def test_trigger_events_leave_out_the_reserved_ones(client, alice):
 
 
 def test_list_get_update_delete(client, alice, receiver):
-    first = create(client, alice, kind="webhook", url=receiver.url("/a"), events=["link.created"])
-    second = create(client, alice, kind="zapier", url=receiver.url("/b"), events=["sale.created"])
+    first = create(client, alice, kind="webhook", url=receiver.at("/a"), events=["link.created"])
+    second = create(client, alice, kind="zapier", url=receiver.at("/b"), events=["sale.created"])
     listed = client.get(BASE, headers=alice.headers).get_json()
     assert [d["id"] for d in listed["data"]] == [second["id"], first["id"]]
     zapier_only = client.get(f"{BASE}?kind=zapier", headers=alice.headers).get_json()["data"]
@@ -189,7 +189,7 @@ def test_list_get_update_delete(client, alice, receiver):
 
 
 def test_reenabling_clears_an_auto_disable(client, alice, receiver):
-    data = create(client, alice, kind="webhook", url=receiver.url("/a"), events=["link.created"])
+    data = create(client, alice, kind="webhook", url=receiver.at("/a"), events=["link.created"])
     Webhook.update(enabled=False, consecutive_failures=20, disabled_reason="20 failures",
                    disabled_at=Webhook.created_at).where(
         Webhook.public_id == data["id"]).execute()
@@ -202,7 +202,7 @@ def test_reenabling_clears_an_auto_disable(client, alice, receiver):
 
 
 def test_other_workspaces_and_other_scopes_answer_404(client, app, alice, charlie, receiver):
-    data = create(client, alice, kind="webhook", url=receiver.url("/a"), events=["link.created"])
+    data = create(client, alice, kind="webhook", url=receiver.at("/a"), events=["link.created"])
     for method in ("get", "patch", "delete"):
         kwargs = {"json": {"name": "x"}} if method == "patch" else {}
         response = getattr(client, method)(f"{BASE}/{data['id']}", headers=charlie.headers,
@@ -215,7 +215,7 @@ def test_other_workspaces_and_other_scopes_answer_404(client, app, alice, charli
     assert client.get(BASE, headers=charlie.headers).get_json()["data"] == []
     with app.app_context():
         workspace_hook = webhooks.create_webhook(alice.workspace, None, {
-            "url": receiver.url("/w"), "events": ["link.created"]})
+            "url": receiver.at("/w"), "events": ["link.created"]})
     assert client.get(f"{BASE}/{workspace_hook.public_id}",
                       headers=alice.headers).status_code == 404
     for bad in ("wh_nope", "link_0123456789abcdef", "x"):
@@ -223,13 +223,13 @@ def test_other_workspaces_and_other_scopes_answer_404(client, app, alice, charli
 
 
 def test_editors_read_but_do_not_manage(client, app, alice, bob, receiver):
-    data = create(client, alice, kind="webhook", url=receiver.url("/a"), events=["link.created"])
+    data = create(client, alice, kind="webhook", url=receiver.at("/a"), events=["link.created"])
     assert client.get(BASE, headers=bob.headers).status_code == 200
     before = db_snapshot(app)
     for method, url in (("post", BASE), ("patch", f"{BASE}/{data['id']}"),
                         ("delete", f"{BASE}/{data['id']}"), ("post", f"{BASE}/{data['id']}/test")):
         response = client.open(url, method=method.upper(), headers=bob.headers,
-                               json={"kind": "webhook", "url": receiver.url("/b"),
+                               json={"kind": "webhook", "url": receiver.at("/b"),
                                      "events": ["link.created"]})
         assert response.status_code == 403, (method, url)
     assert db_snapshot(app) == before
@@ -240,7 +240,7 @@ def test_editors_read_but_do_not_manage(client, app, alice, bob, receiver):
 
 def test_test_send_shows_status_body_and_time(client, alice, receiver):
     receiver.reply(200, b'{"ok":true}')
-    data = create(client, alice, kind="webhook", url=receiver.url("/hook"),
+    data = create(client, alice, kind="webhook", url=receiver.at("/hook"),
                   events=["sale.created"])
     response = client.post(f"{BASE}/{data['id']}/test", headers=alice.headers)
     assert response.status_code == 200, response.get_json()
@@ -249,9 +249,9 @@ def test_test_send_shows_status_body_and_time(client, alice, receiver):
     assert result["responseBody"] == '{"ok":true}' and result["event"] == "sale.created"
     assert isinstance(result["responseTimeMs"], int) and result["responseTimeMs"] >= 0
     (request,) = receiver.requests
-    payload = json.loads(request["body"])
+    payload = json.loads(request.body)
     assert payload["type"] == "sale.created" and payload["data"]["kind"] == "sale"
-    assert request["headers"]["webhook-signature"].startswith("v1,")
+    assert request.headers["webhook-signature"].startswith("v1,")
 
     log = client.get(f"{BASE}/{data['id']}/deliveries", headers=alice.headers).get_json()
     assert log["pagination"]["total"] == 1
@@ -265,37 +265,37 @@ def test_test_send_shows_status_body_and_time(client, alice, receiver):
 
 def test_a_failing_test_send_reports_the_answer(client, alice, receiver):
     receiver.reply(500, b"boom")
-    data = create(client, alice, kind="zapier", url=receiver.url("/z"), events=["link.created"])
+    data = create(client, alice, kind="zapier", url=receiver.at("/z"), events=["link.created"])
     result = client.post(f"{BASE}/{data['id']}/test", headers=alice.headers).get_json()["data"]
     assert result["success"] is False and result["statusCode"] == 500
     assert result["responseBody"] == "boom"
 
 
 def test_slack_test_send_is_a_slack_message(client, alice, receiver):
-    data = create(client, alice, kind="slack", url=receiver.url("/slack"),
+    data = create(client, alice, kind="slack", url=receiver.at("/slack"),
                   events=["link.created"])
     client.post(f"{BASE}/{data['id']}/test", headers=alice.headers)
     (request,) = receiver.requests
-    message = json.loads(request["body"])
+    message = json.loads(request.body)
     assert isinstance(message["text"], str) and message["text"]
     assert message["blocks"][0]["type"] == "section"
 
 
 def test_segment_test_send_is_a_track_call_with_basic_auth(client, alice, receiver):
     data = create(client, alice, kind="segment", writeKey="wk_live_42",
-                  endpoint=receiver.url("/v1/track"), events=["sale.created"])
+                  endpoint=receiver.at("/v1/track"), events=["sale.created"])
     result = client.post(f"{BASE}/{data['id']}/test", headers=alice.headers).get_json()["data"]
     assert result["success"] is True
     (request,) = receiver.requests
-    assert request["path"] == "/v1/track"
-    assert request["headers"]["authorization"] == "Basic " + base64.b64encode(
+    assert request.path == "/v1/track"
+    assert request.headers["authorization"] == "Basic " + base64.b64encode(
         b"wk_live_42:").decode()
-    track = json.loads(request["body"])
+    track = json.loads(request.body)
     assert track["event"] == "sale.created" and track["messageId"].startswith("evt_")
 
 
 def test_a_subscribed_destination_gets_link_events(client, alice, receiver):
-    data = create(client, alice, kind="slack", url=receiver.url("/slack"),
+    data = create(client, alice, kind="slack", url=receiver.at("/slack"),
                   events=["link.created"])
     link = client.post("/api/links", headers=alice.headers,
                        json={"destinationUrl": "https://shop.example/a", "shortCode": "outb"})
@@ -304,7 +304,7 @@ def test_a_subscribed_destination_gets_link_events(client, alice, receiver):
     assert WebhookDelivery.select().where(WebhookDelivery.webhook == row).count() == 1
     webhook_delivery.deliver_due()
     (request,) = receiver.requests
-    assert "outb" in json.loads(request["body"])["text"]
+    assert "outb" in json.loads(request.body)["text"]
     # switched off: the next link makes no delivery for it
     client.patch(f"{BASE}/{data['id']}", headers=alice.headers, json={"enabled": False})
     client.post("/api/links", headers=alice.headers,

@@ -13,8 +13,8 @@ from standardwebhooks.webhooks import Webhook as Verifier
 from linkhub.models import Webhook
 from linkhub.services import webhook_delivery
 from linkhub.services.api_keys import create_api_key
-from tests.api.outbound_support import Receiver
 from tests.conftest import db_snapshot
+from tests.webhook_receiver import Receiver
 
 BASE = "/api/integrations/webhooks/zapier"
 
@@ -49,9 +49,9 @@ def subscribe(client, persona, hook_url: str, event: str = "link.created", statu
 
 
 def test_subscribe_creates_a_zapier_destination(client, alice, receiver):
-    data = subscribe(client, alice, receiver.url("/hooks/catch/1"))
+    data = subscribe(client, alice, receiver.at("/hooks/catch/1"))
     assert data["id"].startswith("wh_") and data["event"] == "link.created"
-    assert data["hookUrl"] == receiver.url("/hooks/catch/1") and data["createdAt"]
+    assert data["hookUrl"] == receiver.at("/hooks/catch/1") and data["createdAt"]
     row = Webhook.get(Webhook.public_id == data["id"])
     assert (row.scope, row.kind, row.events) == ("outbound", "zapier", ["link.created"])
     listed = client.get("/api/integrations/outbound?kind=zapier", headers=alice.headers)
@@ -60,7 +60,7 @@ def test_subscribe_creates_a_zapier_destination(client, alice, receiver):
 
 def test_subscribe_takes_zapiers_target_url_and_short_names(client, alice, receiver):
     response = client.post(f"{BASE}/subscribe", headers=bearer(alice),
-                           json={"target_url": receiver.url("/t"), "event": "click"})
+                           json={"target_url": receiver.at("/t"), "event": "click"})
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["data"]["event"] == "link.clicked"
 
@@ -88,7 +88,7 @@ def test_private_hook_urls_are_refused_by_default(client, app, alice):
 
 
 def test_unsubscribe(client, alice, charlie, receiver):
-    data = subscribe(client, alice, receiver.url("/h"))
+    data = subscribe(client, alice, receiver.at("/h"))
     assert client.delete(f"{BASE}/subscribe/{data['id']}",
                          headers=bearer(charlie)).status_code == 404
     response = client.delete(f"{BASE}/subscribe/{data['id']}", headers=bearer(alice))
@@ -100,7 +100,7 @@ def test_unsubscribe(client, alice, charlie, receiver):
 
 def test_unsubscribe_touches_only_zapier_destinations(client, alice, receiver):
     other = client.post("/api/integrations/outbound", headers=alice.headers, json={
-        "kind": "webhook", "url": receiver.url("/w"), "events": ["link.created"]})
+        "kind": "webhook", "url": receiver.at("/w"), "events": ["link.created"]})
     other_id = other.get_json()["data"]["id"]
     assert client.delete(f"{BASE}/subscribe/{other_id}", headers=bearer(alice)).status_code \
         == 404
@@ -111,7 +111,7 @@ def test_scopes_and_roles_are_enforced(client, app, alice, bob, receiver):
     links_only = key_with(app, alice, ["links:read"])
     before = db_snapshot(app)
     response = client.post(f"{BASE}/subscribe", headers=bearer(links_only),
-                           json={"hookUrl": receiver.url("/h"), "event": "link.created"})
+                           json={"hookUrl": receiver.at("/h"), "event": "link.created"})
     assert response.status_code == 403
     assert client.get(f"{BASE}/perform-list/links", headers=bearer(links_only)).status_code \
         == 200
@@ -121,7 +121,7 @@ def test_scopes_and_roles_are_enforced(client, app, alice, bob, receiver):
     assert client.post(f"{BASE}/test", headers=bearer(links_only)).status_code == 200
     # an editor's key (webhooks are managed by admins)
     response = client.post(f"{BASE}/subscribe", headers=bearer(bob),
-                           json={"hookUrl": receiver.url("/h"), "event": "link.created"})
+                           json={"hookUrl": receiver.at("/h"), "event": "link.created"})
     assert response.status_code == 403
     assert db_snapshot(app) == before
     for path in ("/events", "/perform-list/links", "/sample/link.created"):
@@ -178,17 +178,17 @@ def test_auth_test_names_the_workspace_and_key(client, app, alice):
 
 
 def test_a_subscribed_hook_receives_signed_events(client, alice, receiver):
-    data = subscribe(client, alice, receiver.url("/hooks/catch/9"))
+    data = subscribe(client, alice, receiver.at("/hooks/catch/9"))
     link = client.post("/api/links", headers=alice.headers,
                        json={"destinationUrl": "https://shop.example/z", "shortCode": "zapped"})
     assert link.status_code == 201
     webhook_delivery.deliver_due()
     (request,) = receiver.requests
-    assert request["path"] == "/hooks/catch/9"
+    assert request.path == "/hooks/catch/9"
     secret = Webhook.get(Webhook.public_id == data["id"]).secret
-    verified = Verifier(secret).verify(request["body"], request["headers"])
+    verified = Verifier(secret).verify(request.body, request.headers)
     assert verified["type"] == "link.created" and verified["data"]["shortCode"] == "zapped"
-    assert json.loads(request["body"])["workspaceId"] == alice.workspace_id
+    assert json.loads(request.body)["workspaceId"] == alice.workspace_id
     # unsubscribed: the next link reaches nobody
     client.delete(f"{BASE}/subscribe/{data['id']}", headers=bearer(alice))
     client.post("/api/links", headers=alice.headers,

@@ -13,7 +13,6 @@ import pytest
 
 from linkhub.models import Link, Webhook
 from linkhub.services import integrations, metatags, net_guard, outbound
-from tests.api.outbound_support import Receiver
 from tests.conftest import db_snapshot
 from tests.dashboard.test_links_pages import (  # noqa: F401 (viewer is a fixture)
     Signed,
@@ -22,6 +21,7 @@ from tests.dashboard.test_links_pages import (  # noqa: F401 (viewer is a fixtur
     text,
     viewer,
 )
+from tests.webhook_receiver import Receiver
 
 FORM = {"name": "Team channel", "url": "", "events": ["link.created"], "enabled": "y"}
 
@@ -51,10 +51,10 @@ def test_the_page_lists_available_and_installed(app, ctx, alice, charlie, receiv
         assert f"<h4>{label}</h4>" in page, label
     assert "/app/integrations/outbound/new?kind=segment" in page
     mine = outbound.create_destination(alice.workspace, None, {
-        "kind": "slack", "url": receiver.url("/s"), "events": ["link.created"],
+        "kind": "slack", "url": receiver.at("/s"), "events": ["link.created"],
         "name": "Alerts"})
     outbound.create_destination(charlie.workspace, None, {
-        "kind": "zapier", "url": receiver.url("/z"), "events": ["link.created"],
+        "kind": "zapier", "url": receiver.at("/z"), "events": ["link.created"],
         "name": "Theirs"})
     page = text(me.get("/app/integrations"))
     assert "Alerts" in page and "Theirs" not in page
@@ -73,11 +73,11 @@ def test_add_configure_test_and_delete(app, ctx, alice, receiver):
     me = Signed(app, alice.email)
     assert "Slack incoming-webhook" not in text(me.get("/app/integrations/outbound/new"))
     response = me.post("/app/integrations/outbound/new?kind=slack",
-                       {**FORM, "url": receiver.url("/slack")})
+                       {**FORM, "url": receiver.at("/slack")})
     assert response.status_code == 302, text(response)
     row = Webhook.get(Webhook.name == "Team channel")
     assert (row.scope, row.kind, row.events, row.url) == (
-        "outbound", "slack", ["link.created"], receiver.url("/slack"))
+        "outbound", "slack", ["link.created"], receiver.at("/slack"))
     assert response.headers["Location"].endswith(f"/app/integrations/outbound/{row.public_id}")
 
     tested = me.post(f"/app/integrations/outbound/{row.public_id}/test")
@@ -86,14 +86,14 @@ def test_add_configure_test_and_delete(app, ctx, alice, receiver):
     assert "Test link.created sent: HTTP 200" in page and "Response: ok" in page
     assert "delivery-row" in page and "succeeded" in page
     (request,) = receiver.requests
-    assert json.loads(request["body"])["blocks"]
+    assert json.loads(request.body)["blocks"]
 
     saved = me.post(f"/app/integrations/outbound/{row.public_id}",
-                    {**FORM, "url": receiver.url("/slack2"), "events": ["sale.created"],
+                    {**FORM, "url": receiver.at("/slack2"), "events": ["sale.created"],
                      "enabled": ""})
     assert saved.status_code == 302
     row = Webhook.get_by_id(row.id)
-    assert (row.url, row.events, row.enabled) == (receiver.url("/slack2"), ["sale.created"],
+    assert (row.url, row.events, row.enabled) == (receiver.at("/slack2"), ["sale.created"],
                                                   False)
 
     assert "Delete this destination?" in text(
@@ -105,14 +105,14 @@ def test_add_configure_test_and_delete(app, ctx, alice, receiver):
 def test_segment_form_keeps_the_stored_key(app, ctx, alice, receiver):
     me = Signed(app, alice.email)
     response = me.post("/app/integrations/outbound/new?kind=segment", {
-        "name": "Seg", "write_key": "wk_abcd1234", "endpoint": receiver.url("/v1/track"),
+        "name": "Seg", "write_key": "wk_abcd1234", "endpoint": receiver.at("/v1/track"),
         "events": ["sale.created"], "enabled": "y"})
     assert response.status_code == 302, text(response)
     row = Webhook.get(Webhook.name == "Seg")
     page = text(me.get(f"/app/integrations/outbound/{row.public_id}"))
     assert "…1234" in page and "wk_abcd1234" not in page
     me.post(f"/app/integrations/outbound/{row.public_id}", {
-        "name": "Seg 2", "write_key": "", "endpoint": receiver.url("/v1/track"),
+        "name": "Seg 2", "write_key": "", "endpoint": receiver.at("/v1/track"),
         "events": ["sale.created"], "enabled": "y"})
     row = Webhook.get_by_id(row.id)
     assert row.name == "Seg 2" and row.config["writeKey"] == "wk_abcd1234"
@@ -121,7 +121,7 @@ def test_segment_form_keeps_the_stored_key(app, ctx, alice, receiver):
 def test_a_webhook_destination_shows_its_secret_once(app, ctx, alice, receiver):
     me = Signed(app, alice.email)
     response = me.post("/app/integrations/outbound/new?kind=webhook",
-                       {**FORM, "url": receiver.url("/w")})
+                       {**FORM, "url": receiver.at("/w")})
     assert response.status_code == 201
     row = Webhook.get(Webhook.name == "Team channel")
     assert row.secret in text(response)
@@ -150,7 +150,7 @@ def test_errors_sit_beside_the_fields(app, ctx, alice, monkeypatch):
 
 def test_other_workspaces_destinations_are_not_found(app, ctx, alice, charlie, receiver):
     theirs = outbound.create_destination(charlie.workspace, None, {
-        "kind": "slack", "url": receiver.url("/s"), "events": ["link.created"]})
+        "kind": "slack", "url": receiver.at("/s"), "events": ["link.created"]})
     me = Signed(app, alice.email)
     for path in ("", "/delete"):
         assert me.get(f"/app/integrations/outbound/{theirs.public_id}{path}").status_code == 404
@@ -161,7 +161,7 @@ def test_other_workspaces_destinations_are_not_found(app, ctx, alice, charlie, r
 @pytest.mark.usefixtures("viewer")
 def test_editors_and_viewers_only_look(app, ctx, alice, bob, receiver):
     row = outbound.create_destination(alice.workspace, None, {
-        "kind": "slack", "url": receiver.url("/s"), "events": ["link.created"]})
+        "kind": "slack", "url": receiver.at("/s"), "events": ["link.created"]})
     for email in (bob.email, "vic@example.com"):
         someone = Signed(app, email)
         page = text(someone.get("/app/integrations"))
@@ -176,7 +176,7 @@ def test_editors_and_viewers_only_look(app, ctx, alice, bob, receiver):
 
 def test_csrf_is_required(app, ctx, alice, receiver):
     row = outbound.create_destination(alice.workspace, None, {
-        "kind": "slack", "url": receiver.url("/s"), "events": ["link.created"]})
+        "kind": "slack", "url": receiver.at("/s"), "events": ["link.created"]})
     me = Signed(app, alice.email)
     response = me.client.post(f"/app/integrations/outbound/{row.public_id}/test")
     assert response.status_code == 400 and receiver.requests == []
@@ -219,7 +219,7 @@ def test_browser_slack_destination_test_and_log(page, alice, receiver):
     page.locator(".integration-card[data-kind=slack]").get_by_role("link",
                                                                    name="Add Slack").click()
     page.get_by_label("Name").fill("Launch alerts")
-    page.get_by_label("URL").fill(receiver.url("/services/T1/B1/x"))
+    page.get_by_label("URL").fill(receiver.at("/services/T1/B1/x"))
     page.get_by_label("link.created").check()
     page.get_by_role("button", name="Add destination").click()
     page.wait_for_url("**/app/integrations/outbound/wh_*")
@@ -233,7 +233,7 @@ def test_browser_slack_destination_test_and_log(page, alice, receiver):
     assert row.locator("pre").first.is_visible()
     page.screenshot(path="/tmp/shots/integration-detail.png", full_page=True)
     (request,) = receiver.requests
-    assert request["path"] == "/services/T1/B1/x" and json.loads(request["body"])["text"]
+    assert request.path == "/services/T1/B1/x" and json.loads(request.body)["text"]
     nav(page, "Integrations")
     page.wait_for_url("**/app/integrations")
     page.locator("tr", has_text="Launch alerts").wait_for()  # visible once the page is in
