@@ -8,7 +8,8 @@ Without --data-dir a temporary one is generated first (several minutes for 10 mi
 starts the real `linkhub serve` on it, times each API call over HTTP (median of --repeat,
 after one unmeasured call), times the equivalent raw-click SQL in the same run, then stops
 the server and measures the click writer (the real describer and transaction) into that
-database twice: one flush of a batch at a time, and running on its own thread as under
+database twice: one batch at a time with its parts timed apart (describing, the
+transaction, the checkpoint), and running on its own thread as under
 `serve` while a producer offers --sustain-rate clicks per second (the figure the target is
 judged on: nothing dropped, nothing left behind)."""
 
@@ -143,25 +144,52 @@ def _writer_app(data_dir: Path):
     return app, links
 
 
-def writer_rate(data_dir: Path, batches: int, size: int) -> list[float]:
-    """Clicks per second of ClickWriter.flush() (describe + one transaction) per batch, with
-    the WAL checkpointer thread running beside it as in `linkhub serve`."""
+def writer_rate(data_dir: Path, batches: int, size: int) -> list[dict[str, float]]:
+    """ClickWriter one batch at a time, each part timed on its own (wall time per click):
+    describing the events (`prepare`, Python), the flush's transaction, then the checkpoint
+    that copies the WAL pages of that transaction into the database file (which `serve` runs
+    on its own thread). Together they are what one click costs the machine; `wal_pages` is
+    how many pages each click added to the WAL."""
+    from linkhub.redirect.checkpoint import Checkpointer
     from linkhub.redirect.clicks import for_app
 
     app, links = _writer_app(data_dir)
     events = _events(links, 5)
-    rates = []
+    parts = []
     with app.app_context():
         pipeline = for_app(app)
-        pipeline.writer.start_checkpointer()  # as `linkhub serve` runs the writer
+        # Not started: the writer's commits skip autocheckpointing as under `serve` (see
+        # ClickWriter._tune_connection) and this loop runs each pass itself.
+        checkpointer = pipeline.writer.checkpointer = Checkpointer()
+        checkpointer.run_once()
         for _ in range(batches):
             for _ in range(size):
                 pipeline.buffer.offer(next(events))
             started = time.perf_counter()
+            pipeline.writer.prepare()
+            described = time.perf_counter()
             written = pipeline.writer.flush()
-            rates.append(written / (time.perf_counter() - started))
-        pipeline.writer.checkpointer.stop()
-    return rates
+            flushed = time.perf_counter()
+            _, wal_pages, _ = checkpointer.run_once()
+            done = time.perf_counter()
+            parts.append({"describe": (described - started) * 1e6 / written,
+                          "transaction": (flushed - described) * 1e6 / written,
+                          "checkpoint": (done - flushed) * 1e6 / written,
+                          "wal_pages": wal_pages / written})
+    return parts
+
+
+def report_writer_parts(parts: list[dict[str, float]], size: int) -> None:
+    median = {key: statistics.median(p[key] for p in parts) for key in parts[0]}
+    flush = median["describe"] + median["transaction"]
+    total = flush + median["checkpoint"]
+    print(f"  click writer, one batch of {size:,} events at a time (median of {len(parts)}): "
+          f"describe {median['describe']:.1f} + transaction {median['transaction']:.1f} us per "
+          f"click = {1e6 / flush:,.0f} clicks/s per flush; its checkpoint "
+          f"{median['checkpoint']:.1f} us per click ({median['wal_pages']:.2f} WAL pages per "
+          f"click); all three {total:.1f} us per click, {1e6 / total:,.0f} clicks/s on one core")
+    for p in parts:
+        print("    batch: " + ", ".join(f"{k} {v:.2f}" for k, v in p.items()))
 
 
 def writer_sustained(data_dir: Path, rate: int, seconds: float) -> dict[str, float]:
@@ -275,10 +303,8 @@ def main() -> int:
         if not args.writer_only:
             report_queries(data_dir, args.repeat)
         if args.writer_batches > 0:
-            rates = writer_rate(data_dir, args.writer_batches, args.writer_batch)
-            print(f"  click writer, one flush (describe + transaction) of "
-                  f"{args.writer_batch:,} events: median {statistics.median(rates):,.0f} "
-                  f"clicks/s over {len(rates)} batches ({', '.join(f'{r:,.0f}' for r in rates)})")
+            report_writer_parts(writer_rate(data_dir, args.writer_batches, args.writer_batch),
+                                args.writer_batch)
         if args.sustain_rate > 0:
             run = writer_sustained(data_dir, args.sustain_rate, args.sustain_seconds)
             met = (run["dropped"] == 0 and run["drain"] < 5
