@@ -6,6 +6,7 @@ from flask import Blueprint
 from linkhub.dashboard import (
     accounts,
     analytics,
+    api_keys,
     bulk,
     campaigns,
     conversions,
@@ -40,7 +41,7 @@ CHILDREN = (home.bp, accounts.bp, workspaces.bp, links.bp, rules.bp, campaigns.b
             customers.bp, tracking.bp, embeds.bp, analytics.bp, live.bp,
             notifications.bp, feedback.bp, email_logs.bp, wrapped.bp,
             webhooks.bp, bulk.bp, search.bp, integrations.bp, exports.bp,
-            integrations_inbound.bp, imports.bp)
+            integrations_inbound.bp, imports.bp, api_keys.bp)
 
 for child in CHILDREN:
     dashboard_bp.register_blueprint(child)

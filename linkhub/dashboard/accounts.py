@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
+from linkhub.dashboard.forms import copy_errors
 from linkhub.dashboard.guard import login_required
 from linkhub.errors import ApiError, Invalid
 from linkhub.services import accounts, sessions, settings, workspaces
@@ -87,22 +88,6 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def copy_errors(form: FlaskForm, exc: ApiError) -> str | None:
-    """Put a service's field errors beside the form's fields; returns the message that belongs
-    to no field (shown above the form), if any."""
-    if not isinstance(exc, Invalid):
-        return exc.message
-    leftover = None
-    for name, message in exc.fields.items():
-        target = getattr(form, FIELD_NAMES.get(name, name), None)
-        text = message[:1].upper() + message[1:]
-        if isinstance(target, Field) and not isinstance(target, HiddenField):
-            target.errors = [*target.errors, text]
-        else:
-            leftover = exc.message
-    return leftover
-
-
 def _signed_in() -> bool:
     return g.get("auth_via") == "session"
 
@@ -119,7 +104,7 @@ def login():
         try:
             accounts.sign_in(form.email.data, form.password.data, ip=g.client_ip)
         except ApiError as exc:
-            error, status = copy_errors(form, exc), exc.status
+            error, status = copy_errors(form, exc, FIELD_NAMES), exc.status
         else:
             return redirect(target)
     elif form.errors:
@@ -149,7 +134,7 @@ def signup():
                 invite_token=token or None, ip=g.client_ip,
                 workspace_name=(form.workspace_name.data or None) if first else None)
         except ApiError as exc:
-            error, status = copy_errors(form, exc), exc.status
+            error, status = copy_errors(form, exc, FIELD_NAMES), exc.status
         else:
             return _after_signup(result)
     elif form.errors:
@@ -188,7 +173,7 @@ def forgot_password():
         try:
             accounts.request_password_reset(form.email.data, ip=g.client_ip)
         except ApiError as exc:
-            error, status = copy_errors(form, exc), exc.status
+            error, status = copy_errors(form, exc, FIELD_NAMES), exc.status
         else:
             flash("If an account exists for that address, we have sent it a link to choose a "
                   "new password. The link works for one hour.", "success")
@@ -209,7 +194,7 @@ def reset_password(token: str):
         try:
             accounts.reset_password(token, form.password.data)
         except ApiError as exc:
-            error, status = copy_errors(form, exc), exc.status
+            error, status = copy_errors(form, exc, FIELD_NAMES), exc.status
         else:
             flash("Your password was changed. Log in with the new one.", "success")
             return redirect(url_for(".login"))
@@ -280,7 +265,7 @@ def _save(forms: dict[str, FlaskForm], key: str, action, success: str):
         try:
             action(form)
         except ApiError as exc:
-            return _render_profile(forms, exc.status, copy_errors(form, exc), key)
+            return _render_profile(forms, exc.status, copy_errors(form, exc, FIELD_NAMES), key)
         flash(success, "success")
         return redirect(url_for(".profile"))
     return _render_profile(forms, 400, None, key)

@@ -1,5 +1,5 @@
 """Dashboard pages for workspaces: switch, create, general settings, members and invitations,
-API keys, and accepting an invitation. Each binds a form, calls the same services as the API and
+and accepting an invitation (API keys: api_keys.py). Each binds a form, calls the same services as the API and
 copies their field errors onto the form; the rules live in services/."""
 
 from __future__ import annotations
@@ -8,15 +8,16 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from linkhub import clock, pagination
-from linkhub.auth import ALL_SCOPES, ROLE_RANK, SCOPES, role_at_least
+from linkhub import pagination
+from linkhub.auth import role_at_least
+from linkhub.dashboard.forms import ActionForm, copy_errors, sentence
 from linkhub.dashboard.guard import login_required, require_role, workspace_required
 from linkhub.errors import ApiError, Invalid
-from linkhub.services import api_keys, invitations, members, workspaces
+from linkhub.services import invitations, members, workspaces
 
 bp = Blueprint("workspaces", __name__)
 T = "dashboard/workspaces/"
@@ -25,7 +26,7 @@ ROLE_CHOICES = [SelectChoice("admin", "Admin"), SelectChoice("editor", "Editor")
                 SelectChoice("viewer", "Viewer")]
 ALL_ROWS = pagination.Page(page=1, limit=1000)
 # service field names -> form field names
-FIELD_NAMES = {"expiresAt": "expires", "memberId": "member_id"}
+FIELD_NAMES = {"memberId": "member_id"}
 
 
 class CreateForm(FlaskForm):
@@ -55,37 +56,11 @@ class RoleForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
 
 
-class ApiKeyForm(FlaskForm):
-    name = StringField("Name", [REQUIRED, Length(max=100)])
-    scopes = SelectMultipleField("Scopes", choices=[], widget=widgets.ListWidget(
-        prefix_label=False), option_widget=widgets.CheckboxInput())
-    expires = DateField("Expires on (optional)", [Optional()])
-
-
-class ActionForm(FlaskForm):
-    """A button-only form: CSRF and nothing else."""
-
-
-def copy_errors(form: FlaskForm, exc: ApiError) -> str | None:
-    """Put a service's field errors beside the form's fields; returns the message that belongs
-    to no field (shown above the form), if any."""
-    if not isinstance(exc, Invalid):
-        return exc.message
-    leftover = None
-    for name, message in exc.fields.items():
-        target = getattr(form, FIELD_NAMES.get(name, name), None)
-        if isinstance(target, Field):
-            target.errors = [*target.errors, message[:1].upper() + message[1:]]
-        else:
-            leftover = exc.message
-    return leftover
-
-
 def message_of(exc: ApiError) -> str:
-    """One sentence for an error that has no form field to sit beside."""
+    """One sentence per field error, without the field's name: the member pages' forms are
+    buttons whose only field is hidden."""
     if isinstance(exc, Invalid) and exc.fields:
-        text = " ".join(f"{m[:1].upper()}{m[1:]}." for m in exc.fields.values())
-        return text.replace("..", ".")
+        return " ".join(sentence(message) for message in exc.fields.values())
     return exc.message
 
 
@@ -119,7 +94,7 @@ def create():
         try:
             workspace = workspaces.create_workspace(g.user, form.name.data)
         except ApiError as exc:
-            error, status = copy_errors(form, exc), exc.status
+            error, status = copy_errors(form, exc, FIELD_NAMES), exc.status
         else:
             session["workspace_id"] = workspace.public_id
             flash(f"Workspace {workspace.name} created. You are its owner.", "success")
@@ -172,7 +147,7 @@ def update_general():
             "name": form.name.data, "timezone": form.timezone.data,
             "logo": form.logo.data or None})
     except ApiError as exc:
-        return _render_general(exc.status, copy_errors(form, exc), general=form)
+        return _render_general(exc.status, copy_errors(form, exc, FIELD_NAMES), general=form)
     return _back_to(".settings_general", "Workspace settings saved.")
 
 
@@ -187,7 +162,7 @@ def transfer_ownership():
     try:
         owner = workspaces.transfer_ownership(g.workspace, g.user, member_id=form.member_id.data)
     except ApiError as exc:
-        return _render_general(exc.status, copy_errors(form, exc), transfer=form)
+        return _render_general(exc.status, copy_errors(form, exc, FIELD_NAMES), transfer=form)
     return _back_to(".settings_general", f"{owner.user.email} now owns {g.workspace.name}; "
                                           "you are an admin.")
 
@@ -205,7 +180,7 @@ def delete_workspace():
     try:
         workspaces.delete_workspace(g.workspace, g.user)
     except ApiError as exc:
-        return _render_general(exc.status, copy_errors(form, exc), delete=form)
+        return _render_general(exc.status, copy_errors(form, exc, FIELD_NAMES), delete=form)
     session.pop("workspace_id", None)
     return _back_to("dashboard.home.index", f"Workspace {name} was deleted.")
 
@@ -242,7 +217,7 @@ def invite():
         invitation, token = invitations.invite(g.workspace, g.user, form.email.data,
                                                form.role.data)
     except ApiError as exc:
-        return _render_members(exc.status, copy_errors(form, exc), invite_form=form)
+        return _render_members(exc.status, copy_errors(form, exc, FIELD_NAMES), invite_form=form)
     flash(f"Invitation sent to {invitation.email} as {invitation.role}.", "success")
     return _render_members(201, new_link=invitations.invite_url(token))
 
@@ -314,80 +289,6 @@ def resend_invitation(invitation_id: str):
         return _render_members(exc.status, message_of(exc))
     flash(f"A new invitation was sent to {invitation.email}.", "success")
     return _render_members(201, new_link=invitations.invite_url(token))
-
-
-# --- API keys ---------------------------------------------------------------------------------
-
-def _scope_choices() -> list[tuple[str, str]]:
-    mine = ROLE_RANK[g.role]
-    allowed = [s for s, least in SCOPES.items() if ROLE_RANK[least] <= mine]
-    return [(ALL_SCOPES, "Everything your role allows (*)")] + [(s, s) for s in allowed]
-
-
-def _render_keys(status: int = 200, error: str | None = None, form=None, secret=None):
-    is_admin = role_at_least(g.role, "admin")
-    rows = api_keys.list_keys(g.workspace, ALL_ROWS)[0] if is_admin else []
-    if form is None:
-        form = ApiKeyForm(prefix="key", formdata=None, data={"scopes": [ALL_SCOPES]})
-        form.scopes.choices = _scope_choices() if is_admin else []
-    return render_template(T + "api_keys.html", rows=rows, form=form, error=error,
-                           secret=secret, is_admin=is_admin, action=ActionForm(),
-                           now=clock.now()), status
-
-
-@bp.get("/settings/api-keys", endpoint="api_keys")
-@workspace_required
-def api_keys_page():
-    return _render_keys()
-
-
-@bp.post("/settings/api-keys")
-@workspace_required
-def create_api_key():
-    require_role("admin")
-    form = ApiKeyForm(prefix="key")
-    form.scopes.choices = _scope_choices()
-    form.scopes.validate_choice = False
-    if not form.validate_on_submit():
-        return _render_keys(400, form=form)
-    expires = clock.parse_iso(form.expires.data.isoformat(), end_of_day=True) \
-        if form.expires.data else None
-    try:
-        key, raw = api_keys.create_api_key(g.workspace, g.user, form.name.data,
-                                           form.scopes.data or [], expires)
-    except ApiError as exc:
-        return _render_keys(exc.status, copy_errors(form, exc), form=form)
-    flash(f"API key {key.name} created. Copy it now: it is shown only once.", "success")
-    return _render_keys(201, secret={"name": key.name, "key": raw})
-
-
-@bp.post("/settings/api-keys/<key_id>/toggle")
-@workspace_required
-def toggle_api_key(key_id: str):
-    require_role("admin")
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        key = api_keys.get_key(g.workspace, key_id)
-        api_keys.update_api_key(g.workspace, g.user, key, {"enabled": not key.enabled})
-    except ApiError as exc:
-        abort(exc.status, exc.message)
-    state = "enabled" if key.enabled else "disabled"
-    return _back_to(".api_keys", f"API key {key.name} {state}.")
-
-
-@bp.post("/settings/api-keys/<key_id>/delete")
-@workspace_required
-def delete_api_key(key_id: str):
-    require_role("admin")
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        key = api_keys.get_key(g.workspace, key_id)
-        api_keys.delete_api_key(g.workspace, g.user, key)
-    except ApiError as exc:
-        abort(exc.status, exc.message)
-    return _back_to(".api_keys", f"API key {key.name} deleted; it no longer works.")
 
 
 # --- accepting an invitation ------------------------------------------------------------------

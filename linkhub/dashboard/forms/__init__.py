@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import g
 from flask_wtf import FlaskForm
-from wtforms import Field
+from wtforms import Field, HiddenField
 from wtforms.fields.choices import SelectChoice
 
 from linkhub import pagination
@@ -71,7 +71,7 @@ def copy_errors(form: FlaskForm, exc: ApiError,
     leftover = []
     for name, message in exc.fields.items():
         target = getattr(form, names.get(name, snake(name)), None)
-        if isinstance(target, Field):
+        if isinstance(target, Field) and not isinstance(target, HiddenField):  # shown
             target.errors = [*target.errors, sentence(message)]
         else:
             leftover.append(f"{name}: {message}")
