@@ -1,6 +1,7 @@
 """Dashboard pages for workspaces: switch, create, general settings, members and invitations,
-and accepting an invitation (API keys: api_keys.py). Each binds a form, calls the same services as the API and
-copies their field errors onto the form; the rules live in services/."""
+and accepting an invitation (the API keys page is api_keys.py). Each binds a form, calls the
+same services as the API and copies their field errors onto the form; the rules live in
+services/."""
 
 from __future__ import annotations
 

@@ -16,8 +16,7 @@ from typing import Any
 import pytest
 
 from linkhub import db, ids
-from linkhub.api import openapi
-from linkhub.api.openapi import ErrorResponse, Pagination
+from linkhub.api.openapi_doc import ErrorResponse, Pagination, api_rules
 from linkhub.app import create_app
 from tests.conftest import db_snapshot, login
 
@@ -75,7 +74,7 @@ def _collect() -> list[Route]:
         app = create_app({"DATA_DIR": tmp})
         try:
             routes = []
-            for rule, method in openapi.api_rules(app):
+            for rule, method in api_rules(app):
                 view = app.view_functions[rule.endpoint]
                 routes.append(Route(rule.rule, method, rule.endpoint,
                                     getattr(view, "linkhub_doc", None),

@@ -8,7 +8,7 @@ from flask import Blueprint, g, request
 from pydantic import Field
 
 from linkhub import envelope, ids, pagination
-from linkhub.api.openapi import ErrorResponse
+from linkhub.api.openapi_doc import ErrorResponse
 from linkhub.api.spec import endpoint
 from linkhub.auth import require
 from linkhub.models import Workspace

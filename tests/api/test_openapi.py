@@ -11,7 +11,7 @@ from flask import Blueprint, g
 from pydantic import BaseModel, Field, create_model
 
 from linkhub import envelope
-from linkhub.api import openapi
+from linkhub.api import openapi, openapi_doc
 from linkhub.api.spec import endpoint
 from linkhub.auth import require
 from linkhub.schemas import ApiModel, OutModel
@@ -264,7 +264,7 @@ def test_document_is_cached_per_app(app, doc_client):
     cached = app.extensions["linkhub.openapi"]
     assert doc_client.get("/api/openapi.json").get_json() == first
     assert app.extensions["linkhub.openapi"] is cached
-    assert openapi.document(app) is cached
+    assert openapi_doc.document(app) is cached
 
 
 def test_no_credentials_needed_and_bad_key_still_refused(client):
