@@ -209,6 +209,8 @@ def test_browser_create_see_secret_once_and_test(page, ctx, alice, receiver):
     assert len(receiver.requests) == 1
     assert receiver.requests[0].headers["webhook-id"] in page.content()
     page.get_by_role("link", name=hook.public_id).click()
+    page.wait_for_url(f"**/app/webhooks/{hook.public_id}")  # the click only starts it
     rows = page.locator("tr.delivery-row")
+    rows.first.wait_for()
     assert rows.count() == 1
     assert "link.created" in rows.first.inner_text() and "succeeded" in rows.first.inner_text()
