@@ -14,6 +14,7 @@ from linkhub.db import database
 from linkhub.errors import ApiError, Invalid, NotFound
 from linkhub.models import Campaign, Link, Rule, User, Workspace
 from linkhub.services import audit
+from linkhub.services.field_checks import checked
 
 TYPES = ("link", "pixel")
 STATUSES = ("active", "paused", "archived")
@@ -125,18 +126,7 @@ _CHECKS: dict[str, tuple[str, Any]] = {
 
 def _changes(data: dict[str, Any]) -> dict[str, Any]:
     """Check every given field; all problems are reported together."""
-    changes: dict[str, Any] = {}
-    problems: dict[str, str] = {}
-    for field, (column, check) in _CHECKS.items():
-        if field not in data:
-            continue
-        try:
-            changes[column] = check(data[field])
-        except Invalid as exc:
-            problems.update(exc.fields)
-    if problems:
-        raise Invalid(fields=problems)
-    return changes
+    return checked(data, _CHECKS)
 
 
 def new_pixel_code() -> str:

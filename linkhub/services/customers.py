@@ -18,6 +18,7 @@ from linkhub.models import Campaign, Conversion, Customer, Link, User, Workspace
 from linkhub.services import audit
 from linkhub.services.accounts import normalize_email
 from linkhub.services.campaigns import from_micros
+from linkhub.services.field_checks import checked
 from linkhub.services.urls import check_url
 
 EXTERNAL_ID_MAX = 255
@@ -77,20 +78,9 @@ _CHECKS: dict[str, tuple[str, Any]] = {
 
 def _changes(data: dict[str, Any]) -> dict[str, Any]:
     """Check every given field (all problems reported together); column -> clean value."""
-    changes: dict[str, Any] = {}
-    problems: dict[str, str] = {}
-    for field, (column, check) in _CHECKS.items():
-        if field in data:
-            try:
-                changes[column] = check(data[field])
-            except Invalid as exc:
-                problems.update(exc.fields)
-    if "clickId" in data and data["clickId"] is not None and not isinstance(data["clickId"],
-                                                                            str):
-        problems["clickId"] = "must be a string"
-    if problems:
-        raise Invalid(fields=problems)
-    return changes
+    click_id = data.get("clickId")
+    bad_click = click_id is not None and not isinstance(click_id, str)
+    return checked(data, _CHECKS, {"clickId": "must be a string"} if bad_click else None)
 
 
 def _first_touch(workspace: Workspace, click_id: str | None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from linkhub.db import database
 from linkhub.errors import Invalid, NotFound
 from linkhub.models import Campaign, Link, Pixel, PixelFire, User, Workspace
 from linkhub.services import audit, link_fields
+from linkhub.services.field_checks import checked
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -132,18 +133,9 @@ def _changes(workspace: Workspace, data: Mapping[str, Any], *,
              creating: bool = False) -> dict[str, Any]:
     """Check every given field (all problems reported together), then resolve references:
     a campaign or link of another workspace answers 404 like a missing one."""
-    changes: dict[str, Any] = {}
-    problems = {k: "cannot be null" for k in NOT_NULL if k in data and data[k] is None
-                and not (creating and k == "name")}
-    for field, (column, check) in _CHECKS.items():
-        if field not in data or field in problems:
-            continue
-        try:
-            changes[column] = check(data[field])
-        except Invalid as exc:
-            problems.update(exc.fields)
-    if problems:
-        raise Invalid(fields=problems)
+    changes = checked(data, _CHECKS, {k: "cannot be null" for k in NOT_NULL
+                                      if k in data and data[k] is None
+                                      and not (creating and k == "name")})
     if "campaignId" in data:
         changes["campaign"] = link_fields.campaign(workspace, data["campaignId"])
     if "linkId" in data:

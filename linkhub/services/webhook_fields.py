@@ -12,6 +12,7 @@ from flask import current_app
 
 from linkhub.errors import Invalid
 from linkhub.services import net_guard, webhook_events
+from linkhub.services.field_checks import checked
 
 URL_MAX = 2048
 DESCRIPTION_MAX = 200
@@ -128,15 +129,5 @@ def changes(data: Mapping[str, Any], scope: str) -> dict[str, Any]:
         "description": ("name", _description),
         "enabled": ("enabled", _enabled),
     }
-    problems = {k: "cannot be null" for k in NOT_NULL if k in data and data[k] is None}
-    changes: dict[str, Any] = {}
-    for field, (column, check) in checks.items():
-        if field not in data or field in problems:
-            continue
-        try:
-            changes[column] = check(data[field])
-        except Invalid as exc:
-            problems.update(exc.fields)
-    if problems:
-        raise Invalid(fields=problems)
-    return changes
+    return checked(data, checks,
+                   {k: "cannot be null" for k in NOT_NULL if k in data and data[k] is None})
