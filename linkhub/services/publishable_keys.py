@@ -17,6 +17,7 @@ from linkhub.errors import ApiError, Forbidden, Invalid, NotFound
 from linkhub.models import PublishableKey, User, Workspace
 from linkhub.pagination import Page
 from linkhub.services import audit
+from linkhub.services.field_checks import checked
 
 KEY_PREFIX = "lh_pub_"
 KEY_RANDOM_LENGTH = 32
@@ -165,23 +166,13 @@ def _enabled(value: Any) -> bool:
     return value
 
 
-CHECKS = (("name", "name", _name), ("allowedOrigins", "allowed_origins", validate_origins),
-          ("enabled", "enabled", _enabled))
+CHECKS = {"name": ("name", _name), "allowedOrigins": ("allowed_origins", validate_origins),
+          "enabled": ("enabled", _enabled)}
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
     """Validate the given camelCase fields; every problem at once."""
-    changes: dict[str, Any] = {}
-    problems: dict[str, str] = {}
-    for api_name, attr, check in CHECKS:
-        if api_name in data:
-            try:
-                changes[attr] = check(data[api_name])
-            except Invalid as exc:
-                problems.update(exc.fields)
-    if problems:
-        raise Invalid(fields=problems)
-    return changes
+    return checked(data, CHECKS)
 
 
 def create(workspace: Workspace, actor: User | None, data: dict[str, Any]) -> PublishableKey:

@@ -16,6 +16,7 @@ from linkhub.errors import ApiError, Forbidden, Invalid
 from linkhub.models import ApiKey, Invitation, Member, User, Workspace
 from linkhub.models.workspaces import ROLES
 from linkhub.services import audit
+from linkhub.services.field_checks import checked
 
 NAME_MAX = 100
 LOGO_MAX = 2048
@@ -131,18 +132,8 @@ def membership_by_id(user: User, workspace_id: str | None) -> Member | None:
 
 def update_workspace(workspace: Workspace, actor: User | None, data: dict[str, Any]) -> Workspace:
     """Apply the given keys of `data` (name, logo, timezone); absent keys stay unchanged."""
-    changes: dict[str, Any] = {}
-    problems: dict[str, str] = {}
-    checks = (("name", validate_name), ("logo", validate_logo), ("timezone", validate_timezone))
-    for key, check in checks:
-        if key not in data:
-            continue
-        try:
-            changes[key] = check(data[key])
-        except Invalid as exc:
-            problems.update(exc.fields)
-    if problems:
-        raise Invalid(fields=problems)
+    changes = checked(data, {"name": ("name", validate_name), "logo": ("logo", validate_logo),
+                             "timezone": ("timezone", validate_timezone)})
     changed = {k: v for k, v in changes.items() if getattr(workspace, k) != v}
     if changed:
         for key, value in changed.items():
