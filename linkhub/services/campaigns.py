@@ -14,7 +14,7 @@ from linkhub.db import database
 from linkhub.errors import ApiError, Invalid, NotFound
 from linkhub.models import Campaign, Link, Rule, User, Workspace
 from linkhub.services import audit
-from linkhub.services.field_checks import checked
+from linkhub.services.field_checks import boolean, checked
 
 TYPES = ("link", "pixel")
 STATUSES = ("active", "paused", "archived")
@@ -104,18 +104,13 @@ def _currency(value: Any) -> str:
     return value.strip()
 
 
-def _bool(value: Any, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid(fields={field: "must be true or false"})
-    return value
-
 
 _CHECKS: dict[str, tuple[str, Any]] = {
     "name": ("name", lambda v: _text(v, "name", NAME_MAX, required=True)),
     "description": ("description", lambda v: _text(v, "description", DESCRIPTION_MAX)),
     "type": ("type", lambda v: _choice(v, "type", TYPES)),
     "status": ("status", lambda v: _choice(v, "status", STATUSES)),
-    "conversionTracking": ("conversion_tracking", lambda v: _bool(v, "conversionTracking")),
+    "conversionTracking": ("conversion_tracking", lambda v: boolean(v, "conversionTracking")),
     "costModel": ("cost_model", lambda v: _choice(v, "costModel", COST_MODELS)),
     "costCurrency": ("cost_currency", _currency),
     "goalType": ("goal_type", lambda v: _choice(v, "goalType", GOAL_TYPES, nullable=True)),

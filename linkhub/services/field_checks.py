@@ -1,6 +1,7 @@
 """The loop every service's field validation shares: run each given field's check, collect
 every problem (so a client fixes its request in one go), answer 400 with all of them or the
-clean column values. The checks themselves stay with their service."""
+clean column values, and the strict boolean check several services share. The other checks
+stay with their service."""
 
 from __future__ import annotations
 
@@ -11,6 +12,13 @@ from linkhub.errors import Invalid
 
 # API field name -> (column it fills, check returning the clean value or raising Invalid)
 Checks = Mapping[str, tuple[str, Callable[[Any], Any]]]
+
+
+def boolean(value: Any, field: str) -> bool:
+    """A JSON true or false, nothing else (no 0/1, no "true")."""
+    if not isinstance(value, bool):
+        raise Invalid(fields={field: "must be true or false"})
+    return value
 
 
 def checked(data: Mapping[str, Any], checks: Checks,

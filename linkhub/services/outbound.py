@@ -12,6 +12,7 @@ from linkhub.db import database
 from linkhub.errors import ApiError, Invalid, NotFound
 from linkhub.models import User, Webhook, WebhookAttempt, WebhookDelivery, Workspace
 from linkhub.services import audit, webhook_delivery, webhook_events, webhook_fields, webhooks
+from linkhub.services.field_checks import boolean
 from linkhub.services.webhook_formats import SEGMENT_ENDPOINT
 
 SCOPE = "outbound"
@@ -75,11 +76,6 @@ def _url(value: Any, kind: str, field: str = "url") -> str:
     return url
 
 
-def _bool(value: Any, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid(fields={field: "must be true or false"})
-    return value
-
 
 def _write_key(value: Any) -> str:
     key = _text(value, "writeKey", WRITE_KEY_MAX)
@@ -130,7 +126,7 @@ def _changes(data: Mapping[str, Any], current: Webhook | None = None) -> dict[st
         problems["kind"] = "cannot be changed; create another destination"
     checks = (("name", lambda: _text(data["name"], "name", NAME_MAX)),
               ("events", lambda: webhook_fields.clean_events(data["events"], "workspace")),
-              ("enabled", lambda: _bool(data["enabled"], "enabled")))
+              ("enabled", lambda: boolean(data["enabled"], "enabled")))
     if current is None and "events" not in data:
         problems["events"] = "is required: choose at least one event"
     for field, check in checks:

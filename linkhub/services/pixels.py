@@ -17,7 +17,7 @@ from linkhub.db import database
 from linkhub.errors import Invalid, NotFound
 from linkhub.models import Campaign, Link, Pixel, PixelFire, User, Workspace
 from linkhub.services import audit, link_fields
-from linkhub.services.field_checks import checked
+from linkhub.services.field_checks import boolean, checked
 
 NAME_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -74,11 +74,6 @@ def _capture_params(value: Any) -> list[str]:
     return names
 
 
-def _bool(value: Any, field: str) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid(fields={field: "must be true or false"})
-    return value
-
 
 def _fires_limit(value: Any) -> int | None:
     if value is None:
@@ -122,8 +117,8 @@ _CHECKS: dict[str, tuple[str, Any]] = {
     "description": ("description", lambda v: _text(v, "description", DESCRIPTION_MAX)),
     "eventName": ("event_name", _event_name),
     "captureParams": ("capture_params", _capture_params),
-    "conversionTracking": ("conversion_tracking", lambda v: _bool(v, "conversionTracking")),
-    "enabled": ("enabled", lambda v: _bool(v, "enabled")),
+    "conversionTracking": ("conversion_tracking", lambda v: boolean(v, "conversionTracking")),
+    "enabled": ("enabled", lambda v: boolean(v, "enabled")),
     "expiresAt": ("expires_at", _expires_at),
     "firesLimit": ("fires_limit", _fires_limit),
 }

@@ -17,7 +17,7 @@ from linkhub.errors import ApiError, Forbidden, Invalid, NotFound
 from linkhub.models import PublishableKey, User, Workspace
 from linkhub.pagination import Page
 from linkhub.services import audit
-from linkhub.services.field_checks import checked
+from linkhub.services.field_checks import boolean, checked
 
 KEY_PREFIX = "lh_pub_"
 KEY_RANDOM_LENGTH = 32
@@ -160,14 +160,9 @@ def _name(value: Any) -> str:
     return cleaned
 
 
-def _enabled(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid(fields={"enabled": "must be true or false"})
-    return value
-
 
 CHECKS = {"name": ("name", _name), "allowedOrigins": ("allowed_origins", validate_origins),
-          "enabled": ("enabled", _enabled)}
+          "enabled": ("enabled", lambda v: boolean(v, "enabled"))}
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from flask import current_app
 
 from linkhub.errors import Invalid
 from linkhub.services import net_guard, webhook_events
-from linkhub.services.field_checks import checked
+from linkhub.services.field_checks import boolean, checked
 
 URL_MAX = 2048
 DESCRIPTION_MAX = 200
@@ -115,11 +115,6 @@ def _description(value: Any) -> str | None:
     return text
 
 
-def _enabled(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid(fields={"enabled": "must be true or false"})
-    return value
-
 
 def changes(data: Mapping[str, Any], scope: str) -> dict[str, Any]:
     """Check every given field (all problems reported together); API names -> columns."""
@@ -127,7 +122,7 @@ def changes(data: Mapping[str, Any], scope: str) -> dict[str, Any]:
         "url": ("url", clean_url),
         "events": ("events", lambda v: clean_events(v, scope)),
         "description": ("name", _description),
-        "enabled": ("enabled", _enabled),
+        "enabled": ("enabled", lambda v: boolean(v, "enabled")),
     }
     return checked(data, checks,
                    {k: "cannot be null" for k in NOT_NULL if k in data and data[k] is None})

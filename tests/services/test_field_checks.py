@@ -3,7 +3,7 @@
 import pytest
 
 from linkhub.errors import Invalid
-from linkhub.services.field_checks import checked
+from linkhub.services.field_checks import boolean, checked
 
 
 def _positive(value):
@@ -43,3 +43,11 @@ def test_callers_problems_join_and_their_fields_are_not_checked_again():
     with pytest.raises(Invalid) as caught:
         checked({"name": "fine"}, CHECKS, {"clickId": "must be a string"})
     assert caught.value.fields == {"clickId": "must be a string"}
+
+
+def test_boolean_takes_only_json_true_or_false():
+    assert boolean(True, "enabled") is True and boolean(False, "enabled") is False
+    for value in (0, 1, "true", None, []):
+        with pytest.raises(Invalid) as caught:
+            boolean(value, "enabled")
+        assert caught.value.fields == {"enabled": "must be true or false"}
